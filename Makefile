@@ -1,0 +1,65 @@
+# EPA — two commands do everything on a fresh machine:
+#   make run    set up, start a local PostgreSQL, load a demo organisation, train, serve the API
+#   make test   set up and run the whole test suite against real PostgreSQL (and friends)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_DATA := .data/postgres
+PG_PORT ?= 5433
+API_PORT ?= 8000
+DEMO_EMPLOYEES ?= 1000
+DATABASE_URL ?= postgresql://epa@127.0.0.1:$(PG_PORT)/epa
+export DATABASE_URL
+
+.PHONY: run test setup db db-stop migrate demo lint format clean
+
+setup: $(VENV)/.installed
+
+# Reinstall whenever the pinned dependencies change.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+db:
+	./scripts/local-postgres.sh start $(PG_DATA) $(PG_PORT)
+	./scripts/local-postgres.sh createdb $(PG_PORT) epa
+
+db-stop:
+	./scripts/local-postgres.sh stop $(PG_DATA)
+
+migrate: setup db
+	$(BIN)/python -m worker migrate
+
+demo: migrate
+	$(BIN)/python -m worker seed-demo --employees $(DEMO_EMPLOYEES) --seed 7
+	$(BIN)/python -m worker run
+
+run: demo
+	@echo
+	@echo "EPA API on http://127.0.0.1:$(API_PORT)  (Ctrl-C to stop; 'make db-stop' stops PostgreSQL)"
+	@echo "  curl -s http://127.0.0.1:$(API_PORT)/readyz"
+	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/models/current"
+	@echo "  curl -s 'http://127.0.0.1:$(API_PORT)/api/v1/employees?tier=High&limit=5'"
+	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/employees/E00001"
+	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/departments"
+	@echo
+	EPA_BIND=127.0.0.1:$(API_PORT) $(BIN)/gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean: db-stop
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache

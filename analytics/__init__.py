@@ -1,0 +1,18 @@
+"""Pure analytics for EPA: scores, tiers, anomalies, next-tier prediction and drift.
+
+No I/O and no database: everything takes and returns DataFrames, so it is testable alone.
+"""
+
+from analytics.config import AnalysisConfig
+from analytics.drift import population_stability_index
+from analytics.errors import AnalysisError
+from analytics.pipeline import AnalysisResult, analyze, analyze_records
+
+__all__ = [
+    "AnalysisConfig",
+    "AnalysisError",
+    "AnalysisResult",
+    "analyze",
+    "analyze_records",
+    "population_stability_index",
+]

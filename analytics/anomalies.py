@@ -1,0 +1,72 @@
+"""Anomalies: IsolationForest on the same scaled features as the tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import IsolationForest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from analytics.tiers import seeded_sample, tier_feature_matrix
+
+
+class AnomalyDetector(BaseEstimator):
+    """StandardScaler + IsolationForest returning a flag and a score per row.
+
+    `anomaly_score` is the negated IsolationForest `score_samples`: higher means more
+    anomalous. A row is an anomaly when its score exceeds `threshold_`, which the forest
+    sets so that `contamination` of the fitting rows are anomalies. On large populations
+    the forest is fitted on a seeded sample (each tree only looks at 256 rows anyway, and
+    fitting on everybody would score the whole population twice).
+    """
+
+    def __init__(
+        self,
+        contamination: float = 0.05,
+        random_state: int = 42,
+        n_estimators: int = 100,
+        max_fit_samples: int = 200_000,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.contamination = contamination
+        self.random_state = random_state
+        self.n_estimators = n_estimators
+        self.max_fit_samples = max_fit_samples
+        self.n_jobs = n_jobs
+
+    def fit(self, X: pd.DataFrame | np.ndarray, y: None = None) -> AnomalyDetector:
+        features = tier_feature_matrix(X)
+        idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
+        self.pipeline_ = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                (
+                    "forest",
+                    IsolationForest(
+                        n_estimators=self.n_estimators,
+                        contamination=self.contamination,
+                        random_state=self.random_state,
+                        n_jobs=self.n_jobs,
+                    ),
+                ),
+            ]
+        ).fit(features[idx])
+        self.threshold_ = float(-self.pipeline_.named_steps["forest"].offset_)
+        return self
+
+    def anomaly_score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Higher = more anomalous."""
+        check_is_fitted(self, "pipeline_")
+        return -self.pipeline_.score_samples(tier_feature_matrix(X))
+
+    def detect(self, X: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(is_anomaly as bool, anomaly_score) computed in one pass over the forest."""
+        score = self.anomaly_score(X)
+        return score > self.threshold_, score
+
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """True for anomalies."""
+        return self.detect(X)[0]

@@ -1,0 +1,98 @@
+"""Tunable parameters of one analysis run, stored with the run so it can be reproduced."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TIER_NAMES: tuple[str, str, str] = ("High", "Medium", "Low")
+
+
+def _default_param_grid() -> dict[str, tuple[Any, ...]]:
+    # Bounded on purpose: 4 candidates x cv_folds fits on a bounded sample keeps the search
+    # to seconds, and capping max_depth keeps predicting a million rows cheap.
+    return {"max_depth": (8, 12), "min_samples_leaf": (1, 5), "n_estimators": (100,)}
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Parameters of `analyze`.
+
+    Score weights must sum to 1 so the raw score stays in [0, 1] before rescaling.
+
+    `clip_quantiles` applies only to the min-max normalisation of the score components
+    (avg_task_hours and completed_tasks): values are clipped to these population quantiles
+    before scaling, so a single employee logging 10,000 tasks does not squash everybody else
+    into the bottom 1% of the throughput range. The raw values themselves, the clustering,
+    the anomaly detector and the predictor all see unclipped data (the anomaly detector
+    needs the extremes). `None` disables clipping (plain min-max).
+    """
+
+    completion_weight: float = 0.4
+    efficiency_weight: float = 0.3
+    throughput_weight: float = 0.3
+    clip_quantiles: tuple[float, float] | None = (0.01, 0.99)
+
+    n_clusters: int = 3
+    random_state: int = 42
+    kmeans_n_init: int = 4
+    # KMeans and IsolationForest are fitted on a seeded sample of at most this many rows and
+    # then applied to everybody: centroids and isolation trees are stable well before 200k.
+    max_fit_samples: int = 200_000
+    contamination: float = 0.05
+
+    predictor_sample_size: int = 20_000
+    holdout_fraction: float = 0.2
+    cv_folds: int = 3
+    param_grid: dict[str, tuple[Any, ...]] = field(default_factory=_default_param_grid, hash=False)
+    min_training_rows: int = 60
+    # Rare departments / job titles are pooled into one "infrequent" column so the
+    # feature matrix (and the forest) stays narrow whatever the organisation looks like.
+    max_categories: int = 30
+    # Threads for the forest (fit and predict); -1 = all cores joblib can see.
+    n_jobs: int | None = -1
+
+    def __post_init__(self) -> None:
+        weights = (self.completion_weight, self.efficiency_weight, self.throughput_weight)
+        if any(w < 0 for w in weights):
+            raise ValueError(f"score weights must be non-negative, got {weights}")
+        if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+            raise ValueError(f"score weights must sum to 1, got {weights} (sum {sum(weights)})")
+        if self.clip_quantiles is not None:
+            lo, hi = self.clip_quantiles
+            if not 0.0 <= lo < hi <= 1.0:
+                raise ValueError(f"clip_quantiles must satisfy 0 <= lo < hi <= 1, got {lo, hi}")
+        if self.n_clusters != len(TIER_NAMES):
+            raise ValueError(
+                f"n_clusters must be {len(TIER_NAMES)}: tiers are named {', '.join(TIER_NAMES)}"
+            )
+        if not 0.0 < self.contamination <= 0.5:
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination}")
+        if self.cv_folds < 2:
+            raise ValueError(f"cv_folds must be at least 2, got {self.cv_folds}")
+        if not 0.0 < self.holdout_fraction < 1.0:
+            raise ValueError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
+        if self.predictor_sample_size < self.cv_folds * self.n_clusters:
+            raise ValueError("predictor_sample_size is too small for cv_folds x n_clusters")
+        if self.max_fit_samples < self.n_clusters:
+            raise ValueError("max_fit_samples must be at least n_clusters")
+        if not self.param_grid or any(len(v) == 0 for v in self.param_grid.values()):
+            raise ValueError("param_grid needs at least one value per parameter")
+
+    @property
+    def weights(self) -> tuple[float, float, float]:
+        """(completion, efficiency, throughput) weights."""
+        return (self.completion_weight, self.efficiency_weight, self.throughput_weight)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable copy (tuples become lists) for storing as run parameters."""
+        out = asdict(self)
+        out["clip_quantiles"] = None if self.clip_quantiles is None else list(self.clip_quantiles)
+        out["param_grid"] = {k: list(v) for k, v in self.param_grid.items()}
+        return out
+
+
+# Module-level default so signatures can say `config: AnalysisConfig = DEFAULT_CONFIG`
+# (safe: the dataclass is frozen).
+DEFAULT_CONFIG = AnalysisConfig()

@@ -1,0 +1,290 @@
+"""End-to-end analysis of per-window features: scores, tiers, anomalies and predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.anomalies import AnomalyDetector
+from analytics.config import DEFAULT_CONFIG, TIER_NAMES, AnalysisConfig
+from analytics.errors import AnalysisError
+from analytics.predictor import (
+    PROBABILITY_COLUMNS,
+    PredictorOutcome,
+    predict_next_tier,
+    predictor_features,
+    skipped,
+    train_predictor,
+)
+from analytics.scoring import FLAG_HOURS_IMPUTED, FLAG_NO_TASKS, check_task_columns, score_window
+from analytics.tiers import TierModel
+
+WINDOW_FEATURE_COLUMNS = (
+    "employee_id",
+    "window",
+    "department",
+    "team",
+    "job_title",
+    "tenure_years",
+    "engagement",
+    "satisfaction",
+    "skill_match",
+    "total_tasks",
+    "completed_tasks",
+    "hours_logged",
+)
+SCORE_OUTPUT_COLUMNS = (
+    "employee_id",
+    "department",
+    "team",
+    "job_title",
+    "score",
+    "completion_rate",
+    "task_efficiency",
+    "throughput",
+    "avg_task_hours",
+    "completed_tasks",
+    "total_tasks",
+    "tier",
+    "is_anomaly",
+    "anomaly_score",
+    "predicted_tier",
+    "p_high",
+    "p_medium",
+    "p_low",
+    "flags",
+)
+RECORD_COLUMNS = ("employee_id", "tasks_total", "tasks_completed", "hours_logged")
+RECORD_OUTPUT_COLUMNS = (
+    "employee_id",
+    "name",
+    "performance_score",
+    "performance_cluster",
+    "is_anomaly",
+    "completion_rate",
+    "avg_task_hours",
+    "completed_tasks",
+)
+SCORE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+@dataclass
+class AnalysisResult:
+    """scores: one row per current employee; metrics: JSON-ready; models: fitted estimators."""
+
+    scores: pd.DataFrame
+    metrics: dict[str, Any]
+    models: dict[str, Any] = field(default_factory=dict)
+
+
+def analyze(
+    window_features: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG
+) -> AnalysisResult:
+    """Score window 0, name tiers, flag anomalies and predict each employee's next tier.
+
+    `window_features` has one row per (employee_id, window); window 0 is the current
+    window, 1 and 2 end one and two months earlier. The output does not depend on the
+    input's row order (everything is sorted by employee_id first).
+    """
+    windows = _split_windows(window_features)
+    current = windows.get(0)
+    if current is None or len(current) < config.n_clusters:
+        n = 0 if current is None else len(current)
+        raise AnalysisError(
+            f"window 0 needs at least {config.n_clusters} employees to form tiers, got {n}"
+        )
+
+    scored = {w: score_window(frame, config) for w, frame in windows.items()}
+    cur = scored[0]
+    tier_model, tiers, detector, is_anomaly, anomaly_score = _tiers_and_anomalies(cur, config)
+
+    outcome = _train_next_tier_predictor(scored, tiers, config)
+    if outcome.model is not None:
+        predictions = predict_next_tier(outcome.model, predictor_features(cur, scored.get(1)))
+    else:
+        predictions = pd.DataFrame(
+            {"predicted_tier": pd.Series([None] * len(cur), dtype=object, index=cur.index)}
+            | {col: np.full(len(cur), np.nan) for col in PROBABILITY_COLUMNS.values()},
+            index=cur.index,
+        )
+
+    scores = cur.assign(
+        tier=tiers,
+        is_anomaly=is_anomaly,
+        anomaly_score=anomaly_score,
+        predicted_tier=predictions["predicted_tier"],
+        p_high=predictions["p_high"],
+        p_medium=predictions["p_medium"],
+        p_low=predictions["p_low"],
+    ).loc[:, list(SCORE_OUTPUT_COLUMNS)]
+
+    metrics = _metrics(scores, tier_model, outcome, {w: len(f) for w, f in windows.items()})
+    models = {"tier_model": tier_model, "anomaly_detector": detector, "predictor": outcome.model}
+    return AnalysisResult(scores=scores, metrics=metrics, models=models)
+
+
+def analyze_records(
+    records: Iterable[Mapping[str, Any]] | pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG
+) -> pd.DataFrame:
+    """Stateless analysis of posted task records (the `POST /api/v1/analyze` shape).
+
+    Rows carry employee_id, name, tasks_total, tasks_completed, hours_logged; several rows
+    of one employee are summed (hours become unknown, hence imputed, if any row lacks
+    them). Returns one row per employee, sorted by employee_id, with employee_id, name,
+    performance_score (2 decimals), performance_cluster, is_anomaly, completion_rate,
+    avg_task_hours (imputed median for employees without tasks) and completed_tasks.
+    No prediction: posted records carry no history.
+    """
+    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
+    missing = [c for c in RECORD_COLUMNS if c not in frame.columns]
+    if missing:
+        raise AnalysisError(f"records are missing field(s): {', '.join(missing)}")
+    if frame["employee_id"].isna().any():
+        raise AnalysisError("every record needs an employee_id")
+    names = frame["name"] if "name" in frame.columns else pd.Series(np.nan, index=frame.index)
+    try:
+        hours = pd.to_numeric(frame["hours_logged"]).astype("float64")
+        tidy = pd.DataFrame(
+            {
+                "employee_id": frame["employee_id"].astype(str),
+                # min() of the names makes a conflicting name independent of row order.
+                "name": names.where(names.isna(), names.astype(str)),
+                "total_tasks": pd.to_numeric(frame["tasks_total"]),
+                "completed_tasks": pd.to_numeric(frame["tasks_completed"]),
+                "hours_logged": hours,
+                "hours_missing": hours.isna(),
+            }
+        )
+    except (TypeError, ValueError) as exc:
+        raise AnalysisError(f"task fields must be numeric: {exc}") from exc
+
+    per_employee = tidy.groupby("employee_id", sort=True).agg(
+        name=("name", "min"),
+        total_tasks=("total_tasks", "sum"),
+        completed_tasks=("completed_tasks", "sum"),
+        hours_logged=("hours_logged", "sum"),
+        hours_missing=("hours_missing", "any"),
+    )
+    if len(per_employee) < config.n_clusters:
+        raise AnalysisError(
+            f"at least {config.n_clusters} distinct employees are needed to form "
+            f"{config.n_clusters} performance clusters, got {len(per_employee)}"
+        )
+    per_employee["hours_logged"] = per_employee["hours_logged"].where(
+        ~per_employee["hours_missing"]
+    )
+    per_employee = per_employee.reset_index()
+    check_task_columns(per_employee)
+
+    scored = score_window(per_employee, config)
+    _, tiers, _, is_anomaly, _ = _tiers_and_anomalies(scored, config)
+    return pd.DataFrame(
+        {
+            "employee_id": scored["employee_id"],
+            "name": scored["name"].astype(object).where(scored["name"].notna(), None),
+            "performance_score": scored["score"].round(2),
+            "performance_cluster": tiers,
+            "is_anomaly": is_anomaly,
+            "completion_rate": scored["completion_rate"],
+            "avg_task_hours": scored["avg_task_hours"],
+            "completed_tasks": scored["completed_tasks"].astype(np.int64),
+        }
+    ).loc[:, list(RECORD_OUTPUT_COLUMNS)]
+
+
+def _split_windows(window_features: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """Validate the input and return windows 0-2, each sorted by employee_id, index 0..n-1."""
+    missing = [c for c in WINDOW_FEATURE_COLUMNS if c not in window_features.columns]
+    if missing:
+        raise AnalysisError(f"window_features is missing column(s): {', '.join(missing)}")
+    window = pd.to_numeric(window_features["window"], errors="coerce").to_numpy()
+    windows: dict[int, pd.DataFrame] = {}
+    for w in (0, 1, 2):
+        part = window_features.loc[window == w, list(WINDOW_FEATURE_COLUMNS)]
+        if part.empty:
+            continue
+        if part["employee_id"].isna().any():
+            raise AnalysisError(f"window {w} has rows without employee_id")
+        part = part.sort_values("employee_id", kind="stable", ignore_index=True)
+        ids = part["employee_id"].to_numpy()
+        if (ids[1:] == ids[:-1]).any():
+            raise AnalysisError(f"window {w} has more than one row for some employee_id")
+        windows[w] = part
+    return windows
+
+
+def _tiers_and_anomalies(
+    scored: pd.DataFrame, config: AnalysisConfig
+) -> tuple[TierModel, np.ndarray, AnomalyDetector, np.ndarray, np.ndarray]:
+    tier_model = TierModel(
+        n_clusters=config.n_clusters,
+        random_state=config.random_state,
+        n_init=config.kmeans_n_init,
+        max_fit_samples=config.max_fit_samples,
+    ).fit(scored, scored["score"])
+    detector = AnomalyDetector(
+        contamination=config.contamination,
+        random_state=config.random_state,
+        max_fit_samples=config.max_fit_samples,
+        n_jobs=config.n_jobs,
+    ).fit(scored)
+    is_anomaly, anomaly_score = detector.detect(scored)
+    return tier_model, tier_model.predict(scored), detector, is_anomaly, anomaly_score
+
+
+def _train_next_tier_predictor(
+    scored: dict[int, pd.DataFrame], tiers: np.ndarray, config: AnalysisConfig
+) -> PredictorOutcome:
+    """Window-1 features -> the same employee's window-0 tier."""
+    previous = scored.get(1)
+    if previous is None:
+        return skipped("the input has no window 1, so there is no history to learn from")
+    where = pd.Index(scored[0]["employee_id"]).get_indexer(previous["employee_id"])
+    # Employees present in window 1 but gone from window 0 have no label.
+    known = where >= 0
+    features = predictor_features(previous, scored.get(2))
+    if not known.all():
+        features = features.loc[known]
+    return train_predictor(features, tiers[where[known]], config)
+
+
+def _metrics(
+    scores: pd.DataFrame,
+    tier_model: TierModel,
+    outcome: PredictorOutcome,
+    rows_per_window: dict[int, int],
+) -> dict[str, Any]:
+    n = len(scores)
+    score = scores["score"].to_numpy(dtype=np.float64)
+    tier_counts = scores["tier"].value_counts()
+    anomaly_count = int(scores["is_anomaly"].sum())
+    flag_counts = scores["flags"].explode().value_counts()
+    summary = {"mean": float(score.mean()), "std": float(score.std())}
+    summary["min"] = float(score.min())
+    for q, value in zip(SCORE_QUANTILES, np.quantile(score, SCORE_QUANTILES), strict=True):
+        summary[f"p{round(q * 100)}"] = float(value)
+    summary["max"] = float(score.max())
+    predicted_counts = (
+        {name: int((scores["predicted_tier"] == name).sum()) for name in TIER_NAMES}
+        if outcome.model is not None
+        else {}
+    )
+    return {
+        "employees_scored": n,
+        "rows_per_window": {str(w): int(c) for w, c in sorted(rows_per_window.items())},
+        "tier_counts": {name: int(tier_counts.get(name, 0)) for name in TIER_NAMES},
+        "tier_mean_score": tier_model.mean_score_,
+        "tier_centroids": tier_model.centroids(),
+        "anomaly_count": anomaly_count,
+        "anomaly_ratio": anomaly_count / n,
+        "score": summary,
+        "flag_counts": {
+            flag: int(flag_counts.get(flag, 0)) for flag in (FLAG_NO_TASKS, FLAG_HOURS_IMPUTED)
+        },
+        "predicted_tier_counts": predicted_counts,
+        "predictor": outcome.summary(),
+    }

@@ -1,0 +1,130 @@
+"""Performance tiers: KMeans on scaled task features, clusters named by their mean score."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.cluster import KMeans
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from analytics.config import TIER_NAMES
+
+TIER_FEATURES = ("completion_rate", "avg_task_hours", "completed_tasks")
+
+
+def tier_feature_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """The (completion_rate, avg_task_hours, completed_tasks) matrix as float64.
+
+    Shared by the tier model and the anomaly detector so both see the same features.
+    """
+    if isinstance(X, pd.DataFrame):
+        X = X.loc[:, list(TIER_FEATURES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(TIER_FEATURES):
+        raise ValueError(f"expected {len(TIER_FEATURES)} columns {TIER_FEATURES}, got {X.shape}")
+    if np.isnan(X).any():
+        raise ValueError("tier features must not contain NaN (score the window first)")
+    return X
+
+
+def seeded_sample(n_rows: int, max_rows: int, random_state: int) -> np.ndarray:
+    """Sorted indices of at most `max_rows` rows, the same for the same (n, max, seed)."""
+    if n_rows <= max_rows:
+        return np.arange(n_rows)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n_rows, size=max_rows, replace=False))
+
+
+class TierModel(BaseEstimator):
+    """StandardScaler + KMeans whose clusters are named High/Medium/Low.
+
+    Names come from the mean score of each cluster's members, never from the cluster
+    index: KMeans numbers clusters arbitrarily (it depends on the initialisation), so
+    "cluster 0" means nothing across runs. On populations larger than `max_fit_samples`
+    KMeans is fitted on a seeded sample and then assigns everybody.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 3,
+        random_state: int = 42,
+        n_init: int = 4,
+        max_fit_samples: int = 200_000,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        self.n_init = n_init
+        self.max_fit_samples = max_fit_samples
+
+    def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray | pd.Series) -> TierModel:
+        """Fit on tier features `X`; `y` is each row's score, used only to name clusters."""
+        if self.n_clusters != len(TIER_NAMES):
+            raise ValueError(f"n_clusters must be {len(TIER_NAMES)} ({', '.join(TIER_NAMES)})")
+        features = tier_feature_matrix(X)
+        scores = np.asarray(y, dtype=np.float64)
+        if len(scores) != len(features):
+            raise ValueError("X and y have different lengths")
+        if len(features) < self.n_clusters:
+            raise ValueError(f"need at least {self.n_clusters} rows, got {len(features)}")
+
+        idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
+        self.pipeline_ = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                (
+                    "kmeans",
+                    KMeans(
+                        n_clusters=self.n_clusters,
+                        random_state=self.random_state,
+                        n_init=self.n_init,
+                    ),
+                ),
+            ]
+        ).fit(features[idx])
+
+        labels = self.pipeline_.named_steps["kmeans"].labels_
+        counts = np.bincount(labels, minlength=self.n_clusters)
+        sums = np.bincount(labels, weights=scores[idx], minlength=self.n_clusters)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / counts
+        # Highest mean first; an empty cluster (fewer distinct points than clusters) ranks
+        # last; equal means fall back to the index only to stay deterministic.
+        order = sorted(
+            range(self.n_clusters),
+            key=lambda c: (-means[c] if counts[c] else math.inf, c),
+        )
+        self.cluster_names_ = np.empty(self.n_clusters, dtype=object)
+        for rank, cluster in enumerate(order):
+            self.cluster_names_[cluster] = TIER_NAMES[rank]
+        self.mean_score_ = {
+            str(self.cluster_names_[c]): (float(means[c]) if counts[c] else None) for c in order
+        }
+        return self
+
+    def predict_clusters(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Raw KMeans cluster indices (for inspection; use `predict` for tier names)."""
+        check_is_fitted(self, "pipeline_")
+        return self.pipeline_.predict(tier_feature_matrix(X))
+
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Tier name (High/Medium/Low) of each row, as an object array."""
+        return self.cluster_names_[self.predict_clusters(X)]
+
+    def centroids(self) -> dict[str, dict[str, float]]:
+        """Each tier's cluster centre in original units, keyed High, Medium, Low."""
+        check_is_fitted(self, "pipeline_")
+        centres = self.pipeline_.named_steps["scale"].inverse_transform(
+            self.pipeline_.named_steps["kmeans"].cluster_centers_
+        )
+        by_name = {
+            str(self.cluster_names_[c]): dict(
+                zip(TIER_FEATURES, (float(v) for v in centres[c]), strict=True)
+            )
+            for c in range(self.n_clusters)
+        }
+        return {name: by_name[name] for name in TIER_NAMES}

@@ -1,0 +1,86 @@
+"""One JSON shape for every error, and never a stack trace in a response:
+
+    {"status": "error", "code": 422, "message": "...", "problems": [{"row": 3,
+     "column": "tasks_completed", "reason": "..."}]}
+
+`problems` is present when there is something to point at: a row and column of a batch,
+or a field of the query string or body (`location` and `field`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg2
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from store.db import PoolTimeout
+from store.validation import ValidationFailed
+
+log = logging.getLogger("epa.api")
+
+RETRY_AFTER_SECONDS = 5
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str, problems: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.problems = code, message, problems
+
+
+def error_response(code: int, message: str, problems: list[dict] | None = None):
+    body: dict = {"status": "error", "code": code, "message": message}
+    if problems is not None:
+        body["problems"] = problems
+    return jsonify(body), code
+
+
+def _flatten_webargs(messages: dict) -> list[dict]:
+    """webargs/marshmallow nest errors as {location: {field: [reasons]}}; flatten them."""
+    problems = []
+
+    def walk(location: str, path: list[str], node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(location, [*path, str(key)], value)
+        else:
+            for reason in node if isinstance(node, list) else [node]:
+                problems.append({"location": location, "field": ".".join(path), "reason": reason})
+
+    for location, fields in messages.items():
+        walk(location, [], fields)
+    return problems
+
+
+def handle_http_exception(exc: HTTPException):
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if exc.code == 422 and messages:
+        return error_response(422, "the request is not valid", _flatten_webargs(messages))
+    return error_response(exc.code or 500, exc.description or exc.name)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.code, exc.message, exc.problems)
+
+    @app.errorhandler(ValidationFailed)
+    def _validation_failed(exc: ValidationFailed):
+        message = f"{exc.total} problem(s) found; nothing was written"
+        return error_response(422, message, [p.to_dict() for p in exc.problems])
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(psycopg2.OperationalError)
+    def _database_unavailable(exc: Exception):
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        response, code = error_response(503, "the database is unavailable; retry shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return handle_http_exception(exc)
+        log.exception("unhandled error")
+        return error_response(500, "internal error")

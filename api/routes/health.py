@@ -1,0 +1,38 @@
+"""Probes: /healthz (the process answers) and /readyz (it can serve results)."""
+
+from __future__ import annotations
+
+import psycopg2
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_db
+from api.schemas import HealthSchema
+from store import queries
+from store.db import PoolTimeout
+
+blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Liveness: the process is up. Never touches the database."""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="Not ready, with the reason.")
+    def get(self):
+        """Readiness: the database answers and a completed run exists."""
+        try:
+            with get_db().connection() as conn:
+                run_id = queries.current_run_id(conn)
+        except (psycopg2.Error, PoolTimeout):
+            return {"status": "not ready", "reason": "database unreachable"}, 503
+        if run_id is None:
+            return {"status": "not ready", "reason": "no completed model run yet"}, 503
+        return {"status": "ready", "run_id": run_id}

@@ -1,0 +1,127 @@
+"""Ingest: JSON arrays or CSV (a text/csv body or a multipart `file`) of one dataset.
+
+A batch is all-or-nothing: validated as a whole, then loaded in one transaction."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_db
+from api.errors import ApiError
+from api.schemas import ErrorResponseSchema, IngestResultSchema, record_schema
+from store.bulk import load
+from store.datasets import DATASETS, Dataset
+from store.validation import Problem, validate
+
+blp = Blueprint(
+    "ingest",
+    __name__,
+    url_prefix="/api/v1/ingest",
+    description="Load employees, task records, surveys, skills, role requirements and "
+    "training programs. Re-sending the same data changes nothing.",
+)
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ApiError(422, f"the CSV could not be read: {exc}") from exc
+
+
+def _read_json() -> pd.DataFrame:
+    body = request.get_json(silent=True)
+    if not isinstance(body, list):
+        raise ApiError(422, "the JSON body must be an array of records (objects)")
+    problems = [
+        Problem(i + 1, None, "must be an object").to_dict()
+        for i, record in enumerate(body)
+        if not isinstance(record, dict)
+    ]
+    problems += [
+        Problem(i + 1, key, "must be a single value, not an object or array").to_dict()
+        for i, record in enumerate(body)
+        if isinstance(record, dict)
+        for key, value in record.items()
+        if isinstance(value, dict | list)
+    ]
+    if problems:
+        raise ApiError(422, f"{len(problems)} problem(s) found; nothing was written", problems)
+    # object dtype keeps each value as sent: 10 stays 10 beside a 2.5, not 10.0
+    return pd.DataFrame(body, dtype=object)
+
+
+def read_batch() -> pd.DataFrame:
+    """The request's records as text cells, whatever format they came in."""
+    if "file" in request.files:
+        return _read_csv(request.files["file"].read())
+    if request.mimetype in ("text/csv", "application/csv"):
+        return _read_csv(request.get_data())
+    if request.is_json:
+        return _read_json()
+    raise ApiError(
+        415, "send application/json (an array of records), text/csv, or a multipart 'file'"
+    )
+
+
+def _ingest(dataset: Dataset) -> dict:
+    frame = validate(read_batch(), dataset)
+    with get_db().transaction() as conn:
+        result = load(conn, dataset, frame)
+    return {"dataset": dataset.name, **result.to_dict()}
+
+
+def _register(dataset: Dataset) -> None:
+    body_schema = record_schema(dataset)
+    columns = ", ".join(dataset.columns)
+
+    class IngestView(MethodView):
+        @blp.doc(
+            summary=f"Load {dataset.name}",
+            description=f"{dataset.description} Key: {', '.join(dataset.key)}. "
+            f"CSV header: {columns}.",
+            requestBody={
+                "required": True,
+                "content": {
+                    "application/json": {"schema": body_schema(many=True)},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                            "required": ["file"],
+                        }
+                    },
+                },
+            },
+        )
+        @blp.response(200, IngestResultSchema)
+        @blp.alt_response(
+            422,
+            schema=ErrorResponseSchema,
+            description="The batch is not valid; nothing was written.",
+        )
+        @blp.alt_response(413, schema=ErrorResponseSchema, description="The request is too large.")
+        @blp.alt_response(415, schema=ErrorResponseSchema, description="Unsupported content type.")
+        def post(self):
+            return _ingest(dataset)
+
+    blp.add_url_rule(
+        f"/{dataset.name}", endpoint=dataset.name.replace("-", "_"), view_func=IngestView
+    )
+
+
+for _dataset in DATASETS.values():
+    _register(_dataset)

@@ -1,0 +1,56 @@
+"""Model runs: the current one and any past one, with metrics and parameters."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_db
+from api.errors import ApiError
+from api.schemas import ErrorResponseSchema, RunListArgsSchema, RunPageSchema, RunSchema
+from store import queries
+
+blp = Blueprint(
+    "models",
+    __name__,
+    url_prefix="/api/v1/models",
+    description="Model runs: metrics (F1, tier centroids, feature importances, drift) "
+    "and parameters.",
+)
+
+
+@blp.route("")
+class RunList(MethodView):
+    @blp.arguments(RunListArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, RunPageSchema)
+    def get(self, limit: int, before: int | None = None):
+        """Runs, newest first, failed ones included."""
+        with get_db().connection() as conn:
+            rows = queries.runs(conn, before=before, limit=limit)
+        return {"data": rows, "next_before": rows[-1]["run_id"] if len(rows) == limit else None}
+
+
+@blp.route("/current")
+class CurrentRun(MethodView):
+    @blp.response(200, RunSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No run has completed yet.")
+    def get(self):
+        """The run whose results the API serves."""
+        with get_db().connection() as conn:
+            row = queries.run(conn)
+        if row is None:
+            raise ApiError(404, "no model run has completed yet")
+        return row
+
+
+@blp.route("/<int:run_id>")
+class Run(MethodView):
+    @blp.response(200, RunSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No such run.")
+    def get(self, run_id: int):
+        """Any kept run, by id."""
+        with get_db().connection() as conn:
+            row = queries.run(conn, run_id)
+        if row is None:
+            raise ApiError(404, f"no model run {run_id}")
+        return row

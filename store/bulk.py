@@ -1,0 +1,108 @@
+"""Set-based load of a validated batch: COPY into a staging table, then one upsert.
+
+The caller owns the transaction, so a batch is all-or-nothing: a bad reference found
+here raises before anything reaches the target table, and the transaction rolls back.
+Re-sending the same rows changes nothing: the upsert only touches rows whose values differ.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+from psycopg2 import sql
+from psycopg2.extensions import connection
+
+from store.datasets import EMPLOYEES, Dataset
+from store.validation import MAX_PROBLEMS, Problem, ValidationFailed
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    received: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.received - self.inserted - self.updated
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "unchanged": self.unchanged}
+
+
+def copy_frame(conn: connection, table: sql.Composable, frame: pd.DataFrame) -> None:
+    """COPY a frame into `table` (columns named as the frame's) in PostgreSQL's CSV format."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    buffer.seek(0)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    with conn.cursor() as cur:
+        cur.copy_expert(statement.as_string(conn), buffer)
+
+
+def _unknown_employee_problems(conn: connection, dataset: Dataset) -> list[Problem]:
+    problems: list[Problem] = []
+    for column in dataset.employee_refs:
+        # An employees batch may refer to people it brings itself (a new team and its lead).
+        in_batch = (
+            sql.SQL("OR EXISTS (SELECT FROM staging b WHERE b.employee_id = s.{col})")
+            if dataset is EMPLOYEES
+            else sql.SQL("")
+        )
+        query = sql.SQL(
+            """SELECT s._row FROM staging s
+               WHERE s.{col} IS NOT NULL
+                 AND NOT (EXISTS (SELECT FROM employees e WHERE e.employee_id = s.{col}) {in_batch})
+               ORDER BY s._row LIMIT %s"""
+        ).format(col=sql.Identifier(column), in_batch=in_batch.format(col=sql.Identifier(column)))
+        with conn.cursor() as cur:
+            cur.execute(query, (MAX_PROBLEMS,))
+            problems += [Problem(row, column, "unknown employee") for (row,) in cur.fetchall()]
+    return problems
+
+
+def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
+    """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
+    for references to unknown employees; the caller's transaction then rolls back."""
+    table = sql.Identifier(dataset.table)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE TEMP TABLE staging (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                table
+            )
+        )
+        cur.execute("ALTER TABLE staging ADD COLUMN _row integer")
+    staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
+    copy_frame(conn, sql.Identifier("staging"), staged)
+
+    problems = _unknown_employee_problems(conn, dataset)
+    if problems:
+        raise ValidationFailed(problems)
+
+    columns = [sql.Identifier(c) for c in dataset.columns]
+    values = [sql.Identifier(c) for c in dataset.columns if c not in dataset.key]
+    upsert = sql.SQL(
+        """WITH upserted AS (
+               INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM staging
+               ON CONFLICT ({key}) DO UPDATE SET {assign}, updated_at = now()
+               WHERE ({old}) IS DISTINCT FROM ({new})
+               RETURNING (xmax = 0) AS inserted)
+           SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+           FROM upserted"""
+    ).format(
+        table=table,
+        columns=sql.SQL(", ").join(columns),
+        key=sql.SQL(", ").join(sql.Identifier(c) for c in dataset.key),
+        assign=sql.SQL(", ").join(sql.SQL("{c} = EXCLUDED.{c}").format(c=c) for c in values),
+        old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in values),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in values),
+    )
+    with conn.cursor() as cur:
+        cur.execute(upsert)
+        inserted, updated = cur.fetchone()
+        cur.execute("DROP TABLE staging")  # several batches may share one transaction
+    return LoadResult(received=len(frame), inserted=inserted, updated=updated)

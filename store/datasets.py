@@ -1,0 +1,186 @@
+"""The datasets EPA ingests: one declarative spec each, shared by validation, bulk load,
+the OpenAPI document and the demo generator, so the contract is written down once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["text", "int", "float", "date"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    description: str
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    # Dates that must fall on the first day of a month (monthly periods).
+    month_start: bool = False
+    # Dates that may not lie in the future.
+    not_future: bool = False
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule over several columns of one row, reported against `columns`."""
+
+    columns: tuple[str, ...]
+    message: str
+    valid: Callable[[pd.DataFrame], pd.Series]  # True for the rows that keep the rule
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # as it appears in the URL: /api/v1/ingest/<name>
+    table: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    description: str
+    row_checks: tuple[RowCheck, ...] = ()
+    # Columns that must name an employee known to the store (or, for employees, in the batch).
+    employee_refs: tuple[str, ...] = field(default=())
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+EMPLOYEE_ID = Field(
+    "employee_id", "text", "The employee's identifier in the HR system.", max_length=64
+)
+
+EMPLOYEES = Dataset(
+    name="employees",
+    table="employees",
+    key=("employee_id",),
+    description="The organisation: who works where, in which role and for whom.",
+    fields=(
+        EMPLOYEE_ID,
+        Field("name", "text", "Full name.", max_length=200),
+        Field("department", "text", "Department name.", max_length=100),
+        Field(
+            "job_title",
+            "text",
+            "Job title; role skill requirements are keyed by it.",
+            max_length=100,
+        ),
+        Field("team", "text", "Team name, unique within the organisation.", max_length=100),
+        Field(
+            "manager_id",
+            "text",
+            "employee_id of the line manager; empty for the top of the organisation.",
+            required=False,
+            max_length=64,
+        ),
+        Field("hire_date", "date", "First day of employment (YYYY-MM-DD).", not_future=True),
+    ),
+    row_checks=(
+        RowCheck(
+            ("manager_id",),
+            "an employee cannot be their own manager",
+            lambda d: d.manager_id.isna() | (d.manager_id != d.employee_id),
+        ),
+    ),
+    employee_refs=("manager_id",),
+)
+
+TASK_RECORDS = Dataset(
+    name="task-records",
+    table="task_records",
+    key=("employee_id", "period"),
+    description="Work done by one employee in one monthly period.",
+    fields=(
+        EMPLOYEE_ID,
+        Field("period", "date", "First day of the month (YYYY-MM-01).", month_start=True),
+        Field("tasks_total", "int", "Tasks assigned in the period.", min=0, max=100_000),
+        Field("tasks_completed", "int", "Tasks completed in the period.", min=0, max=100_000),
+        Field("hours_logged", "float", "Hours logged on tasks in the period.", min=0, max=744),
+    ),
+    row_checks=(
+        RowCheck(
+            ("tasks_completed", "tasks_total"),
+            "tasks_completed must not exceed tasks_total",
+            lambda d: d.tasks_completed <= d.tasks_total,
+        ),
+    ),
+    employee_refs=("employee_id",),
+)
+
+SURVEYS = Dataset(
+    name="surveys",
+    table="survey_responses",
+    key=("employee_id", "survey_date"),
+    description="Engagement and satisfaction survey answers on a 1–5 scale.",
+    fields=(
+        EMPLOYEE_ID,
+        Field("survey_date", "date", "Date of the answer (YYYY-MM-DD).", not_future=True),
+        Field("engagement", "float", "Engagement, 1 (low) to 5 (high).", min=1, max=5),
+        Field("satisfaction", "float", "Satisfaction, 1 (low) to 5 (high).", min=1, max=5),
+    ),
+    employee_refs=("employee_id",),
+)
+
+SKILLS = Dataset(
+    name="skills",
+    table="employee_skills",
+    key=("employee_id", "skill"),
+    description="An employee's assessed level in one skill, 0 (none) to 5 (expert).",
+    fields=(
+        EMPLOYEE_ID,
+        Field("skill", "text", "Skill name.", max_length=100),
+        Field("level", "int", "Assessed level, 0 to 5.", min=0, max=5),
+    ),
+    employee_refs=("employee_id",),
+)
+
+ROLE_REQUIREMENTS = Dataset(
+    name="role-requirements",
+    table="role_skill_requirements",
+    key=("job_title", "skill"),
+    description="The skill levels a job title requires, with each skill's importance.",
+    fields=(
+        Field("job_title", "text", "Job title the requirement applies to.", max_length=100),
+        Field("skill", "text", "Skill name.", max_length=100),
+        Field("required_level", "int", "Required level, 1 to 5.", min=1, max=5),
+        Field("importance", "float", "Weight of the skill for the role, 0 to 1.", min=0, max=1),
+    ),
+)
+
+TRAINING_PROGRAMS = Dataset(
+    name="training-programs",
+    table="training_programs",
+    key=("program_id",),
+    description="Training programs and the skill each one builds.",
+    fields=(
+        Field("program_id", "text", "Program identifier.", max_length=64),
+        Field("name", "text", "Program name.", max_length=200),
+        Field("skill", "text", "Skill the program builds.", max_length=100),
+        Field("level_gain", "int", "Levels a participant typically gains, 1 to 5.", min=1, max=5),
+        Field("duration_hours", "float", "Length of the program in hours.", min=0.5, max=2000),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (EMPLOYEES, TASK_RECORDS, SURVEYS, SKILLS, ROLE_REQUIREMENTS, TRAINING_PROGRAMS)
+}
+
+# Load order that satisfies references (employees first).
+LOAD_ORDER = (
+    "employees",
+    "role-requirements",
+    "training-programs",
+    "task-records",
+    "surveys",
+    "skills",
+)

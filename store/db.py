@@ -1,0 +1,75 @@
+"""Connections to the EPA store: one bounded pool per process, configured by DATABASE_URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.pool
+
+
+class PoolTimeout(RuntimeError):
+    """No connection became free within the acquire timeout."""
+
+
+class Database:
+    """A thread-safe pool that makes callers wait a bounded time for a free connection.
+
+    psycopg2's own pool fails at once when exhausted; a semaphore in front of it turns
+    that into a short wait, then a clean `PoolTimeout`, and never a hang. Connections are
+    opened lazily, so a process starts even while PostgreSQL is down, and a connection
+    that broke (server restart) is discarded instead of being handed out again.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 10,
+        acquire_timeout: float = 5.0,
+        statement_timeout_ms: int | None = None,
+        application_name: str = "epa",
+    ) -> None:
+        options = f"-c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else None
+        self._pool = psycopg2.pool.ThreadedConnectionPool(
+            0,
+            max_connections,
+            dsn=url,
+            options=options,
+            application_name=application_name,
+            connect_timeout=5,
+        )
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._acquire_timeout = acquire_timeout
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg2.extensions.connection]:
+        """A pooled connection; the caller commits. Uncommitted work is rolled back."""
+        if not self._slots.acquire(timeout=self._acquire_timeout):
+            raise PoolTimeout(f"no database connection free within {self._acquire_timeout:g} s")
+        conn = None
+        try:
+            conn = self._pool.getconn()
+            yield conn
+        finally:
+            if conn is not None:
+                broken = conn.closed != 0
+                if not broken:
+                    try:
+                        conn.rollback()
+                    except psycopg2.Error:
+                        broken = True
+                self._pool.putconn(conn, close=broken)
+            self._slots.release()
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg2.extensions.connection]:
+        """A pooled connection inside one transaction: committed on success, else rolled back."""
+        with self.connection() as conn, conn:
+            yield conn
+
+    def close(self) -> None:
+        self._pool.closeall()

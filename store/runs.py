@@ -1,0 +1,153 @@
+"""Model runs: the advisory lock that keeps runs from overlapping, and the writes that make
+a run visible only once it is complete.
+
+Lifecycle: `start_run` records a 'running' row (its own commit, so operators can see a run
+in progress); `publish_run` writes every score with COPY, marks the run succeeded and makes
+it current, all in the caller's single transaction; `fail_run` records a failure and
+leaves the current run alone. A run whose worker died keeps 'running' until the next
+worker, holding the lock and so knowing nobody else is running, marks it abandoned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from psycopg2 import sql
+from psycopg2.extensions import connection
+from psycopg2.extras import Json
+
+from store.bulk import copy_frame
+
+RUN_LOCK = 7_411_002  # advisory lock key shared by every worker of this database
+
+SCORE_COLUMNS = [
+    "employee_id",
+    "department",
+    "team",
+    "job_title",
+    "score",
+    "completion_rate",
+    "task_efficiency",
+    "throughput",
+    "avg_task_hours",
+    "completed_tasks",
+    "total_tasks",
+    "tier",
+    "is_anomaly",
+    "anomaly_score",
+    "predicted_tier",
+    "p_high",
+    "p_medium",
+    "p_low",
+    "flags",
+]
+
+
+def try_lock(conn: connection) -> bool:
+    """Take the run lock for this session without waiting; False when another run holds it."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK,))
+        return bool(cur.fetchone()[0])
+
+
+def lock(conn: connection) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)", (RUN_LOCK,))
+
+
+def unlock(conn: connection) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s)", (RUN_LOCK,))
+
+
+def abandon_stale_runs(conn: connection) -> int:
+    """Mark runs left 'running' by a worker that died. Call only while holding the lock."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE model_runs
+               SET status = 'failed', finished_at = now(),
+                   error = 'abandoned: the worker stopped before the run was complete'
+               WHERE status = 'running'"""
+        )
+        return cur.rowcount
+
+
+def start_run(conn: connection, params: dict) -> int:
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO model_runs (params) VALUES (%s) RETURNING run_id", (Json(params),))
+        return cur.fetchone()[0]
+
+
+def current_scores(conn: connection) -> np.ndarray:
+    """The scores of the current run (empty when there is none), for drift measurement."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT s.score FROM scores s JOIN model_runs r USING (run_id)
+               WHERE r.is_current"""
+        )
+        return np.fromiter((row[0] for row in cur), dtype=float)
+
+
+def _pg_array(flags) -> str:
+    return "{" + ",".join(flags) + "}"
+
+
+def publish_run(
+    conn: connection,
+    run_id: int,
+    *,
+    scores: pd.DataFrame,
+    as_of: dt.date,
+    metrics: dict,
+    timings: dict,
+    rows_read: int,
+    artifact: bytes,
+) -> None:
+    """Write all scores and make the run current. Runs inside the caller's transaction."""
+    frame = scores[SCORE_COLUMNS].assign(run_id=run_id, flags=scores["flags"].map(_pg_array))
+    copy_frame(conn, sql.Identifier("scores"), frame)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
+        cur.execute(
+            """UPDATE model_runs
+               SET status = 'succeeded', is_current = true, as_of = %s,
+                   finished_at = clock_timestamp(),
+                   duration_seconds = extract(epoch FROM clock_timestamp() - started_at),
+                   rows_read = %s, employees_scored = %s, metrics = %s, timings = %s,
+                   artifact = %s
+               WHERE run_id = %s""",
+            (
+                as_of,
+                rows_read,
+                len(frame),
+                Json(metrics),
+                Json(timings),
+                artifact,
+                run_id,
+            ),
+        )
+
+
+def fail_run(conn: connection, run_id: int, error: str, timings: dict | None = None) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE model_runs
+               SET status = 'failed', finished_at = clock_timestamp(), error = %s, timings = %s,
+                   duration_seconds = extract(epoch FROM clock_timestamp() - started_at)
+               WHERE run_id = %s""",
+            (error[:2000], Json(timings or {}), run_id),
+        )
+
+
+def prune_runs(conn: connection, keep: int) -> int:
+    """Delete all but the newest `keep` runs (never the current one); scores go with them."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """DELETE FROM model_runs
+               WHERE NOT is_current AND status <> 'running' AND run_id NOT IN (
+                   SELECT run_id FROM model_runs ORDER BY run_id DESC LIMIT %s)""",
+            (keep,),
+        )
+        return cur.rowcount

@@ -1,0 +1,235 @@
+"""Validation of an ingest batch against its dataset spec, vectorised with pandera.
+
+Two passes: the first turns text into typed columns and reports values that are not of
+their type; the second checks ranges and rules on the rows whose types were right, so one
+bad cell does not hide the problems of the others. Every problem names its row (1 is the
+first record: the first line after a CSV header, or the first element of a JSON array),
+its column and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.engines import pandas_engine
+
+from store.datasets import Dataset, Field
+
+MAX_PROBLEMS = 1000  # enough to fix a file; more would only make the response huge
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # None when the problem is with the batch as a whole (a missing column)
+    column: str | None
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ValidationFailed(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the batch")
+        self.problems = problems[:MAX_PROBLEMS]
+        self.total = len(problems)
+
+
+_TYPE_NAMES = {
+    "text": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date (YYYY-MM-DD)",
+}
+
+
+def _dtype(f: Field):
+    return {
+        "text": pandas_engine.NpString(),
+        "int": "Int64",  # nullable, so a masked bad cell can stay empty in the second pass
+        "float": "Float64",
+        "date": None,  # parsed beforehand by _parse_dates
+    }[f.kind]
+
+
+def _type_schema(dataset: Dataset, *, enforce_required: bool = True) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            f.name: pa.Column(
+                _dtype(f), nullable=not (f.required and enforce_required), coerce=True
+            )
+            for f in dataset.fields
+        }
+    )
+
+
+def _rule_schema(dataset: Dataset, today: dt.date) -> pa.DataFrameSchema:
+    columns = {}
+    for f in dataset.fields:
+        checks = []
+        if f.min is not None:
+            checks.append(pa.Check.ge(f.min, error=f"must be at least {f.min:g}"))
+        if f.max is not None:
+            checks.append(pa.Check.le(f.max, error=f"must be at most {f.max:g}"))
+        if f.kind == "text":
+            checks.append(pa.Check.str_length(min_value=1, error="must not be blank"))
+        if f.max_length is not None:
+            checks.append(
+                pa.Check.str_length(
+                    max_value=f.max_length, error=f"must be at most {f.max_length} characters"
+                )
+            )
+        if f.month_start:
+            checks.append(
+                pa.Check(lambda s: s.dt.day == 1, error="must be the first day of a month")
+            )
+        if f.not_future:
+            limit = pd.Timestamp(today)
+            checks.append(
+                pa.Check(lambda s, lim=limit: s <= lim, error="must not be in the future")
+            )
+        columns[f.name] = pa.Column(nullable=True, checks=checks)
+    return pa.DataFrameSchema(
+        columns,
+        checks=[
+            # Rows with an empty (or already reported) cell are not judged by row rules.
+            pa.Check(
+                lambda d, rc=rc: rc.valid(d).fillna(False).astype(bool) | d.isna().any(axis=1),
+                error=rc.message,
+            )
+            for rc in dataset.row_checks
+        ],
+    )
+
+
+def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Everything as stripped text (JSON numbers included), empty cells as missing."""
+    out = pd.DataFrame(index=frame.index)
+    for f in dataset.fields:
+        if f.name not in frame:
+            out[f.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
+            continue
+        col = frame[f.name]
+        is_missing = col.isna()
+        if f.kind in ("int", "float"):
+            # JSON booleans are numbers in Python; never accept them as numbers.
+            bools = col.map(lambda v: isinstance(v, bool))
+            text = col.astype("string").str.strip().astype(object)
+            text[bools] = "true/false"
+        else:
+            text = col.astype("string").str.strip().astype(object)
+        text[is_missing | (text == "")] = None
+        out[f.name] = text
+    return out
+
+
+def _parse_dates(text: pd.DataFrame, dataset: Dataset) -> set[Problem]:
+    """Parse ISO dates in place. Done here rather than by pandera, whose nanosecond dates
+    end in 2262 and fail a whole column at once, without naming the row."""
+    problems = set()
+    for f in dataset.fields:
+        if f.kind != "date":
+            continue
+        raw = text[f.name]
+        parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        for index in raw.index[raw.notna() & parsed.isna()]:
+            value = str(raw[index])[:60]
+            problems.add(
+                Problem(_row(index), f.name, f"must be a date (YYYY-MM-DD), got {value!r}")
+            )
+        text[f.name] = parsed
+    return problems
+
+
+def _row(index) -> int:
+    return int(index) + 1
+
+
+def _problems_from(
+    err: pa.errors.SchemaErrors, dataset: Dataset
+) -> tuple[set[Problem], list[tuple[int, str]]]:
+    """The problems pandera found, and the (row index, column) cells that had the wrong type."""
+    problems: set[Problem] = set()
+    bad_cells: list[tuple[int, str]] = []
+    for case in err.failure_cases.itertuples(index=False):
+        check = str(case.check)
+        if check.startswith("dtype("):
+            continue  # the same cell is already reported by its coercion failure
+        index = case.index
+        if index is None or pd.isna(index):
+            continue
+        if check == "not_nullable":
+            reason = "is required"
+        elif check.startswith("coerce_dtype"):
+            f = dataset.field(case.column)
+            reason = f"must be {_TYPE_NAMES[f.kind]}, got {str(case.failure_case)[:60]!r}"
+            bad_cells.append((index, case.column))
+        else:
+            reason = check
+        column = case.column if isinstance(case.column, str) else None
+        if case.schema_context == "DataFrameSchema":
+            rc = next((rc for rc in dataset.row_checks if rc.message == check), None)
+            column = rc.columns[0] if rc else column
+        problems.add(Problem(_row(index), column, reason))
+    return problems, bad_cells
+
+
+def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None) -> pd.DataFrame:
+    """Return the batch as typed columns in the dataset's order, or raise ValidationFailed."""
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    unknown = [c for c in frame.columns if c not in dataset.columns]
+    if unknown:
+        problems.append(
+            Problem(
+                None, ", ".join(map(str, unknown)), f"unknown column(s); expected {dataset.columns}"
+            )
+        )
+    missing = [f.name for f in dataset.fields if f.required and f.name not in frame.columns]
+    for name in missing:
+        problems.append(Problem(None, name, "required column is missing"))
+    if problems:
+        raise ValidationFailed(problems)
+    if frame.empty:
+        raise ValidationFailed([Problem(None, None, "the batch has no records")])
+
+    text = _clean_text(frame.reset_index(drop=True), dataset)
+    found = _parse_dates(text, dataset)
+    try:
+        typed = _type_schema(dataset).validate(text, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        type_problems, bad_cells = _problems_from(err, dataset)
+        found |= type_problems
+        for index, column in bad_cells:
+            text.at[index, column] = None  # reported; empty it so the other cells still get checked
+        typed = _type_schema(dataset, enforce_required=False).validate(text, lazy=True)
+
+    try:
+        _rule_schema(dataset, today).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        found |= _problems_from(err, dataset)[0]
+    # A cell that was not a date is empty by now; do not also call it missing.
+    explained = {(p.row, p.column) for p in found if p.reason != "is required"}
+    problems = [p for p in found if p.reason != "is required" or (p.row, p.column) not in explained]
+
+    duplicated = typed.duplicated(subset=list(dataset.key), keep="first")
+    for index in typed.index[duplicated]:
+        problems.append(
+            Problem(
+                _row(index), dataset.key[-1], f"duplicate key {tuple(dataset.key)} in this batch"
+            )
+        )
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        raise ValidationFailed(problems)
+    for f in dataset.fields:
+        if f.kind == "date":
+            typed[f.name] = typed[f.name].dt.date
+        elif f.kind == "int" and f.required:
+            typed[f.name] = typed[f.name].astype("int64")
+        elif f.kind == "float" and f.required:
+            typed[f.name] = typed[f.name].astype("float64")
+    return typed[dataset.columns]

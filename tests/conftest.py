@@ -1,0 +1,95 @@
+"""Shared fixtures: a real, throwaway PostgreSQL for the whole session, and a fresh
+database per test cloned from a migrated template (fast, and fully isolated)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SCRIPT = ROOT / "scripts" / "local-postgres.sh"
+_database_names = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin(url: str, statement: str) -> None:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server of our own on a free loopback port; yields its admin URL.
+
+    The script installs the server binaries when they are missing (as root), and fails
+    loudly otherwise: the tests never skip for lack of PostgreSQL."""
+    # The server runs as the unprivileged 'postgres' user, which must reach the folder.
+    folder = Path(tempfile.mkdtemp(prefix="epa-pg-"))
+    folder.chmod(0o755)
+    port = free_port()
+    subprocess.run([PG_SCRIPT, "start", folder / "data", str(port)], check=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([PG_SCRIPT, "stop", folder / "data"], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_server: str) -> str:
+    from store import migrate
+
+    admin(f"{pg_server}/postgres", "CREATE DATABASE epa_template")
+    url = f"{pg_server}/epa_template"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def database_url(pg_server: str, template_url: str) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    name = f"epa_test_{os.getpid()}_{next(_database_names)}"
+    admin(f"{pg_server}/postgres", f"CREATE DATABASE {name} TEMPLATE epa_template")
+    yield f"{pg_server}/{name}"
+    admin(f"{pg_server}/postgres", f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app(database_url: str):
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    yield app
+    app.extensions["epa_db"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A direct connection for arranging and inspecting the store."""
+    connection = psycopg2.connect(database_url)
+    yield connection
+    connection.close()

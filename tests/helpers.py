@@ -1,0 +1,77 @@
+"""Small, hand-made data and store inspection shared by the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+EMPLOYEES = [
+    {
+        "employee_id": "E1",
+        "name": "Ada Lovelace",
+        "department": "Engineering",
+        "job_title": "Engineering Manager",
+        "team": "Platform",
+        "manager_id": None,
+        "hire_date": "2019-03-01",
+    },
+    {
+        "employee_id": "E2",
+        "name": "Alan Turing",
+        "department": "Engineering",
+        "job_title": "Software Engineer",
+        "team": "Platform",
+        "manager_id": "E1",
+        "hire_date": "2021-06-15",
+    },
+    {
+        "employee_id": "E3",
+        "name": "Grace Hopper",
+        "department": "Engineering",
+        "job_title": "Software Engineer",
+        "team": "Platform",
+        "manager_id": "E1",
+        "hire_date": "2022-01-10",
+    },
+]
+
+TASK_RECORDS = [
+    {
+        "employee_id": "E2",
+        "period": "2026-09-01",
+        "tasks_total": 20,
+        "tasks_completed": 18,
+        "hours_logged": 150.5,
+    },
+    {
+        "employee_id": "E3",
+        "period": "2026-09-01",
+        "tasks_total": 10,
+        "tasks_completed": 5,
+        "hours_logged": 160.0,
+    },
+]
+
+
+def snapshot(conn, table: str) -> list[tuple]:
+    """Every row of a table, in a stable order, without the bookkeeping timestamp."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+        names = [d.name for d in cur.description]
+        keep = [i for i, n in enumerate(names) if n != "updated_at"]
+        rows = [tuple(row[i] for i in keep) for row in cur.fetchall()]
+    conn.rollback()
+    return rows
+
+
+def count(conn, table: str) -> int:
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")
+        n = cur.fetchone()[0]
+    conn.rollback()
+    return n
+
+
+def first_of_month(months_ago: int, today: dt.date | None = None) -> dt.date:
+    today = (today or dt.date.today()).replace(day=1)
+    year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
+    return dt.date(year, month + 1, 1)

@@ -1,0 +1,1 @@
+"""The batch side of EPA: `python -m worker migrate | run | seed-demo`."""

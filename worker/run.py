@@ -1,0 +1,161 @@
+"""One model run: lock, read the window, fit and score, write the run atomically."""
+
+from __future__ import annotations
+
+import io
+import logging
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import joblib
+import psycopg2
+
+from analytics import AnalysisConfig, analyze, population_stability_index
+from store import runs, training_data
+
+log = logging.getLogger("epa.worker.run")
+
+
+class RunFailed(RuntimeError):
+    """The run was recorded as failed; the previous run stays current."""
+
+
+@dataclass
+class RunOutcome:
+    status: str  # "succeeded" or "skipped" (another run held the lock)
+    run_id: int | None = None
+    employees_scored: int = 0
+    rows_read: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - started, 3)
+
+
+def _terminate_as_exception(signum, _frame) -> None:
+    # Kubernetes stops a Job with SIGTERM; turn it into an exception so the run is
+    # recorded as failed instead of vanishing.
+    raise SystemExit(f"stopped by signal {signum}")
+
+
+def execute_run(
+    database_url: str,
+    *,
+    window_days: int = 90,
+    keep_runs: int = 30,
+    wait: bool = False,
+    config: AnalysisConfig | None = None,
+) -> RunOutcome:
+    config = config or AnalysisConfig()
+    previous_handler = signal.signal(signal.SIGTERM, _terminate_as_exception)
+    conn = psycopg2.connect(database_url, application_name="epa-worker")
+    try:
+        if wait:
+            runs.lock(conn)
+        elif not runs.try_lock(conn):
+            conn.rollback()
+            log.info("another run holds the run lock; nothing to do", extra={"status": "skipped"})
+            return RunOutcome(status="skipped")
+        abandoned = runs.abandon_stale_runs(conn)
+        params = {"window_days": window_days, "analysis": config.to_dict()}
+        run_id = runs.start_run(conn, params)
+        conn.commit()
+        log.info("run started", extra={"run_id": run_id, "abandoned_runs": abandoned})
+        try:
+            return _train_and_publish(conn, run_id, window_days, keep_runs, config)
+        except BaseException as exc:
+            conn.rollback()
+            runs.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
+            conn.commit()
+            log.error("run failed", extra={"run_id": run_id, "error": type(exc).__name__})
+            raise RunFailed(f"run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        conn.close()  # also releases the advisory lock
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _train_and_publish(
+    conn, run_id: int, window_days: int, keep_runs: int, config: AnalysisConfig
+) -> RunOutcome:
+    clock = _Stopwatch()
+    with clock.step("read"):
+        as_of = training_data.latest_period(conn)
+        if as_of is None:
+            raise ValueError("there are no task records to analyse; ingest some first")
+        features, rows_read = training_data.read_window_features(conn, as_of, window_days)
+        previous_scores = runs.current_scores(conn)
+        conn.rollback()  # end the read transaction; nothing was written
+    log.info(
+        "window read",
+        extra={
+            "run_id": run_id,
+            "as_of": as_of.isoformat(),
+            "rows_read": rows_read,
+            "employees": int((features["window"] == 0).sum()),
+            "seconds": clock.timings["read"],
+        },
+    )
+
+    with clock.step("fit"):
+        result = analyze(features, config)
+        metrics = dict(result.metrics)
+        metrics["drift_psi"] = (
+            population_stability_index(previous_scores, result.scores["score"].to_numpy())
+            if len(previous_scores)
+            else None
+        )
+        artifact = io.BytesIO()
+        joblib.dump(result.models, artifact, compress=3)
+    log.info(
+        "models fitted",
+        extra={
+            "run_id": run_id,
+            "employees_scored": len(result.scores),
+            "anomaly_ratio": metrics.get("anomaly_ratio"),
+            "seconds": clock.timings["fit"],
+        },
+    )
+
+    with clock.step("write"):
+        runs.publish_run(
+            conn,
+            run_id,
+            scores=result.scores,
+            as_of=as_of,
+            metrics=metrics,
+            timings=clock.timings,
+            rows_read=rows_read,
+            artifact=artifact.getvalue(),
+        )
+        pruned = runs.prune_runs(conn, keep_runs)
+        conn.commit()
+    log.info(
+        "run published",
+        extra={
+            "run_id": run_id,
+            "employees_scored": len(result.scores),
+            "pruned_runs": pruned,
+            "seconds": clock.timings["write"],
+            "timings": clock.timings,
+        },
+    )
+    return RunOutcome(
+        status="succeeded",
+        run_id=run_id,
+        employees_scored=len(result.scores),
+        rows_read=rows_read,
+        timings=clock.timings,
+    )
