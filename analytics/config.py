@@ -46,6 +46,9 @@ class AnalysisConfig:
     holdout_fraction: float = 0.2
     cv_folds: int = 3
     param_grid: dict[str, tuple[Any, ...]] = field(default_factory=_default_param_grid, hash=False)
+    # Each tree grows on a bootstrap of this fraction of the training sample: about half the
+    # fit time of full-size bootstraps for the same macro F1 (measured on synthetic data).
+    forest_max_samples: float | None = 0.5
     min_training_rows: int = 60
     # Rare departments / job titles are pooled into one "infrequent" column so the
     # feature matrix (and the forest) stays narrow whatever the organisation looks like.
@@ -75,6 +78,8 @@ class AnalysisConfig:
             raise ValueError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
         if self.predictor_sample_size < self.cv_folds * self.n_clusters:
             raise ValueError("predictor_sample_size is too small for cv_folds x n_clusters")
+        if self.forest_max_samples is not None and not 0.0 < self.forest_max_samples <= 1.0:
+            raise ValueError(f"forest_max_samples must be in (0, 1], got {self.forest_max_samples}")
         if self.max_fit_samples < self.n_clusters:
             raise ValueError("max_fit_samples must be at least n_clusters")
         if not self.param_grid or any(len(v) == 0 for v in self.param_grid.values()):

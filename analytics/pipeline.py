@@ -98,7 +98,8 @@ def analyze(
             f"window 0 needs at least {config.n_clusters} employees to form tiers, got {n}"
         )
 
-    scored = {w: score_window(frame, config) for w, frame in windows.items()}
+    # Earlier windows only feed the predictor, which does not need the per-row flag lists.
+    scored = {w: score_window(frame, config, with_flags=(w == 0)) for w, frame in windows.items()}
     cur = scored[0]
     tier_model, tiers, detector, is_anomaly, anomaly_score = _tiers_and_anomalies(cur, config)
 
@@ -209,10 +210,16 @@ def _split_windows(window_features: pd.DataFrame) -> dict[int, pd.DataFrame]:
             continue
         if part["employee_id"].isna().any():
             raise AnalysisError(f"window {w} has rows without employee_id")
-        part = part.sort_values("employee_id", kind="stable", ignore_index=True)
-        ids = part["employee_id"].to_numpy()
+        # numpy's variable-width strings sort in C (same order as Python's str comparison),
+        # about 3x faster than sorting a million Python objects.
+        ids = part["employee_id"].astype(str).to_numpy(dtype=object)
+        ids = ids.astype(np.dtypes.StringDType())
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
         if (ids[1:] == ids[:-1]).any():
             raise AnalysisError(f"window {w} has more than one row for some employee_id")
+        part = part.iloc[order].reset_index(drop=True)
+        part["employee_id"] = part["employee_id"].astype(str)
         windows[w] = part
     return windows
 

@@ -60,7 +60,7 @@ def stratified_sample(labels: np.ndarray, size: int, random_state: int) -> np.nd
     n = len(labels)
     if size >= n:
         return np.arange(n)
-    _, codes = np.unique(labels, return_inverse=True)
+    codes, _ = pd.factorize(np.asarray(labels), sort=True)
     counts = np.bincount(codes)
     exact = counts * (size / n)
     quota = np.floor(exact).astype(np.int64)
@@ -101,6 +101,7 @@ def build_predictor(config: AnalysisConfig = DEFAULT_CONFIG) -> Pipeline:
     forest = RandomForestClassifier(
         random_state=config.random_state,
         class_weight="balanced",
+        max_samples=config.forest_max_samples,
         n_jobs=config.n_jobs,
     )
     return Pipeline([("features", preprocess), ("forest", forest)])

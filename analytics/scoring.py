@@ -65,7 +65,9 @@ def check_task_columns(frame: pd.DataFrame) -> None:
         raise AnalysisError("completed_tasks must not exceed total_tasks")
 
 
-def score_window(frame: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -> pd.DataFrame:
+def score_window(
+    frame: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG, *, with_flags: bool = True
+) -> pd.DataFrame:
     """Score every row of one window against that window's population.
 
     Returns a copy of `frame` (same index and order) with these columns added:
@@ -80,6 +82,9 @@ def score_window(frame: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -
     - task_efficiency = 1 - min-max(avg_task_hours); throughput = min-max(completed_tasks),
       both normalised with `config.clip_quantiles`.
     - score = min-max(weighted sum) * 100, unclipped, so the best row is 100 and the worst 0.
+
+    `with_flags=False` leaves out the flags column (building a list per row is the slowest
+    part on a million rows, and callers that only need scores can skip it).
     """
     check_task_columns(frame)
     total = _column(frame, "total_tasks")
@@ -101,14 +106,16 @@ def score_window(frame: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -
     raw = w_completion * completion + w_efficiency * efficiency + w_throughput * throughput
     score = min_max(raw) * 100.0
 
-    return frame.assign(
+    scored = frame.assign(
         completion_rate=completion,
         avg_task_hours=avg_hours,
         task_efficiency=efficiency,
         throughput=throughput,
         score=score,
-        flags=_flags(~has_tasks, imputed),
     )
+    if with_flags:
+        scored["flags"] = _flags(~has_tasks, imputed)
+    return scored
 
 
 _FLAG_COMBINATIONS: tuple[tuple[str, ...], ...] = (

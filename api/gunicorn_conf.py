@@ -1,6 +1,6 @@
 """gunicorn settings, from the environment.
 
-    gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 """
 
 import os

@@ -32,7 +32,7 @@ WITH ends AS (
     SELECT s.employee_id,
            {surveys}
     FROM survey_responses s, ends
-    WHERE s.survey_date >= e2 + interval '1 month' - %(survey_days)s
+    WHERE s.survey_date >= (e2 + interval '1 month')::date - %(survey_days)s
       AND s.survey_date < e0 + interval '1 month'
     GROUP BY s.employee_id
 ), skill_match AS (
@@ -61,7 +61,7 @@ def _wide_sql() -> str:
     for w in WINDOWS:
         in_window = f"t.period > e{w} - %(window_days)s AND t.period <= e{w}"
         in_survey = (
-            f"s.survey_date >= e{w} + interval '1 month' - %(survey_days)s "
+            f"s.survey_date >= (e{w} + interval '1 month')::date - %(survey_days)s "
             f"AND s.survey_date < e{w} + interval '1 month'"
         )
         for col, src in (

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -64,13 +65,34 @@ def template_url(pg_server: str) -> str:
     return url
 
 
+@contextmanager
+def fresh_database(pg_server: str) -> Iterator[str]:
+    name = f"epa_test_{os.getpid()}_{next(_database_names)}"
+    admin(f"{pg_server}/postgres", f"CREATE DATABASE {name} TEMPLATE epa_template")
+    try:
+        yield f"{pg_server}/{name}"
+    finally:
+        admin(f"{pg_server}/postgres", f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def database_url(pg_server: str, template_url: str) -> Iterator[str]:
     """A fresh, migrated, empty database for one test."""
-    name = f"epa_test_{os.getpid()}_{next(_database_names)}"
-    admin(f"{pg_server}/postgres", f"CREATE DATABASE {name} TEMPLATE epa_template")
-    yield f"{pg_server}/{name}"
-    admin(f"{pg_server}/postgres", f"DROP DATABASE {name} WITH (FORCE)")
+    with fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def scored_database_url(pg_server: str, template_url: str) -> Iterator[str]:
+    """A demo organisation with two completed runs, shared by a module's read-only tests."""
+    from tests.helpers import seed_demo
+    from worker.run import execute_run
+
+    with fresh_database(pg_server) as url:
+        seed_demo(url, employees=200)
+        execute_run(url)
+        execute_run(url)
+        yield url
 
 
 @pytest.fixture

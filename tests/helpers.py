@@ -75,3 +75,21 @@ def first_of_month(months_ago: int, today: dt.date | None = None) -> dt.date:
     today = (today or dt.date.today()).replace(day=1)
     year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
     return dt.date(year, month + 1, 1)
+
+
+def seed_demo(database_url: str, employees: int = 150, seed: int = 3) -> dict:
+    """Load a small synthetic organisation through the real validation and bulk load."""
+    import psycopg2
+
+    from store.bulk import load
+    from store.datasets import DATASETS, LOAD_ORDER
+    from store.validation import validate
+    from worker.demo import generate_organisation
+
+    frames = generate_organisation(employees=employees, seed=seed, end_period=first_of_month(1))
+    conn = psycopg2.connect(database_url)
+    with conn:
+        for name in LOAD_ORDER:
+            load(conn, DATASETS[name], validate(frames[name], DATASETS[name]))
+    conn.close()
+    return frames

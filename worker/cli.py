@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import sys
 
 import click
@@ -42,6 +43,12 @@ def migrate(database_url: str) -> None:
     log.info("schema up to date", extra={"revision": migrations.current_revision(database_url)})
 
 
+def _stop_on_sigterm(signum, _frame) -> None:
+    # Kubernetes stops a Job with SIGTERM (deadline, deletion); raising lets the run be
+    # recorded as failed instead of vanishing.
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 @cli.command()
 @database_url_option
 @click.option(
@@ -71,6 +78,7 @@ def run(database_url: str, window_days: int, keep_runs: int, wait: bool) -> None
 
     Exits 0 when the run succeeded or another run was already in progress, 1 when the run
     failed (it is then recorded as failed and the previous run stays current)."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         outcome = execute_run(database_url, window_days=window_days, keep_runs=keep_runs, wait=wait)
     except RunFailed as exc:

@@ -29,8 +29,9 @@ ability and tenure, so real skill gaps exist, and every skill has 1–3 training
 Everything is vectorised with numpy (no Python loop over people or records), so a
 million employees and their ~11 million task records take seconds. The result depends
 only on (employees, seed, months, end_period): every date lies on or before
-``end_period``, which makes the data valid (no future dates) whenever ``end_period`` is
-not after today, as the default (the first day of the current month) never is.
+``end_period``, so no date is in the future when ``end_period`` is not, as the default
+(the first day of the current month) never is. Only for a window the caller puts in the
+future are hire dates capped at today and survey answers after today left out.
 """
 
 from __future__ import annotations
@@ -161,7 +162,6 @@ _NO_SURVEY_RATE = 0.08
 @dataclass(frozen=True)
 class _Catalogue:
     titles: list[str]  # every job title; a person's title is an index into it
-    title_department: np.ndarray  # department index of each title (len(_DEPARTMENTS): CEO)
     skills: list[str]
     req_title: np.ndarray  # one entry per role requirement
     req_skill: np.ndarray
@@ -178,13 +178,11 @@ def _build_catalogue(rng: np.random.Generator) -> _Catalogue:
     skills = sorted({s for d in _DEPARTMENTS for s in d.skills} | set(_SHARED_SKILLS))
     skill_index = {s: i for i, s in enumerate(skills)}
     titles: list[str] = []
-    title_department: list[int] = []
     requirements: list[tuple[int, int, int, float]] = []
 
-    def add_title(name: str, dept: int, picks: list[str], base_level: int) -> int:
+    def add_title(name: str, picks: list[str], base_level: int) -> int:
         t = len(titles)
         titles.append(name)
-        title_department.append(dept)
         # The first skill is the core of the role: the most important, never below base.
         weights = np.sort(rng.uniform(0.3, 1.0, len(picks)))[::-1]
         for j, skill in enumerate(picks):
@@ -194,7 +192,7 @@ def _build_catalogue(rng: np.random.Generator) -> _Catalogue:
         return t
 
     ladder_offset, lead_title, head_title = [], [], []
-    for d, dept in enumerate(_DEPARTMENTS):
+    for dept in _DEPARTMENTS:
         craft = list(dept.skills)
         ladder_offset.append(len(titles))
         for rung, title in enumerate(dept.ladder):
@@ -203,26 +201,24 @@ def _build_catalogue(rng: np.random.Generator) -> _Catalogue:
             if rung == len(dept.ladder) - 1 and k > 3:
                 picks[-1] = "Communication"  # senior ICs are expected to explain and mentor
             # The core skill of the first rung needs level 2, each rung up one more.
-            add_title(title, d, picks, 2 + rung)
+            add_title(title, picks, 2 + rung)
         k = int(rng.integers(1, 4))
         picks = [*rng.choice(craft, size=k, replace=False), "Leadership"]
         if k < 3:
             picks.append("Project Management")
-        lead_title.append(add_title(dept.lead, d, picks, 4))
+        lead_title.append(add_title(dept.lead, picks, 4))
         k = int(rng.integers(1, 3))
         picks = ["Leadership", "Strategic Planning", "Stakeholder Management"]
         picks += list(rng.choice(craft, size=k, replace=False))
-        head_title.append(add_title(dept.head, d, picks, 4))
+        head_title.append(add_title(dept.head, picks, 4))
     ceo_title = add_title(
         _CEO_TITLE,
-        len(_DEPARTMENTS),
         ["Leadership", "Strategic Planning", "Stakeholder Management", "Communication"],
         5,
     )
     req = np.array(requirements, dtype=np.float64)
     return _Catalogue(
         titles=titles,
-        title_department=np.array(title_department),
         skills=skills,
         req_title=req[:, 0].astype(np.int64),
         req_skill=req[:, 1].astype(np.int64),
@@ -396,8 +392,9 @@ def _people(
     years[too_old] = rng.uniform(0.0, _SPAN_YEARS - 0.2, int(too_old.sum()))
     years[is_ceo] = _SPAN_YEARS
     hire = end - np.round(years * 365.25).astype("timedelta64[D]")
-    # Only a caller-chosen future window gets here: nobody is hired in the future.
-    hire = np.minimum(hire, max(np.datetime64(dt.date.today(), "D"), end - 3650))
+    today = np.datetime64(dt.date.today(), "D")
+    if end > today:  # only for a window the caller chose in the future: no future hires
+        hire = np.minimum(hire, today)
 
     # Individual contributors climb the ladder with tenure and ability (and some luck).
     title = np.full(n, cat.ceo_title, dtype=np.int64)
@@ -420,8 +417,11 @@ def _people(
         rng.normal(0.0, 0.01, n),
     )
     # True outliers (never the CEO): 1 = long hours for little output, 2 = implausible
-    # throughput, 3 = almost nothing completed.
-    outlier = np.where((rng.random(n) < _OUTLIER_RATE) & ~is_ceo, rng.integers(1, 4, n), 0)
+    # throughput, 3 = almost nothing completed. An exact count, so that even a small
+    # organisation has its oddities.
+    outlier = np.zeros(n, dtype=np.int64)
+    odd = rng.choice(np.flatnonzero(~is_ceo), size=round(_OUTLIER_RATE * (n - 1)), replace=False)
+    outlier[odd] = rng.integers(1, 4, len(odd))
 
     # Employee ids follow hiring order, as an HR system hands them out: the CEO is E…01.
     order = np.lexsort((np.arange(n), hire))
@@ -566,7 +566,7 @@ def _task_records(
     # The few outliers' rows, by kind.
     odd = np.flatnonzero(p.outlier[emp] > 0)
     odd_kind = p.outlier[emp[odd]]
-    expected[odd[odd_kind == 2]] *= 4.0
+    expected[odd[odd_kind == 2]] *= 6.0
     total = rng.poisson(expected)
     del expected
     total[rng.random(rows) < _LEAVE_RATE] = 0
@@ -576,7 +576,7 @@ def _task_records(
     logit += (1.5 + p.finish_style)[emp]
     share = _sigmoid(logit)
     del logit
-    for kind, (low, high) in ((1, (0.25, 0.45)), (2, (0.97, 1.0)), (3, (0.05, 0.2))):
+    for kind, (low, high) in ((1, (0.2, 0.4)), (2, (0.97, 1.0)), (3, (0.01, 0.06))):
         which = odd[odd_kind == kind]
         share[which] = rng.uniform(low, high, len(which))
     completed = rng.binomial(total, share)
@@ -589,8 +589,8 @@ def _task_records(
     del a
     np.exp(hours, out=hours)
     hours *= person[emp]  # hours per task so far
-    hours[odd[odd_kind == 1]] *= 3.5
-    hours[odd[odd_kind == 2]] /= 3.0
+    hours[odd[odd_kind == 1]] *= 5.0
+    hours[odd[odd_kind == 2]] /= 4.0
     # Unfinished tasks still took time, about half of a finished one's.
     hours *= (completed + total) / 2
     spec = DATASETS["task-records"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,12 +44,6 @@ class _Stopwatch:
             self.timings[name] = round(time.perf_counter() - started, 3)
 
 
-def _terminate_as_exception(signum, _frame) -> None:
-    # Kubernetes stops a Job with SIGTERM; turn it into an exception so the run is
-    # recorded as failed instead of vanishing.
-    raise SystemExit(f"stopped by signal {signum}")
-
-
 def execute_run(
     database_url: str,
     *,
@@ -60,7 +53,6 @@ def execute_run(
     config: AnalysisConfig | None = None,
 ) -> RunOutcome:
     config = config or AnalysisConfig()
-    previous_handler = signal.signal(signal.SIGTERM, _terminate_as_exception)
     conn = psycopg2.connect(database_url, application_name="epa-worker")
     try:
         if wait:
@@ -84,7 +76,6 @@ def execute_run(
             raise RunFailed(f"run {run_id} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         conn.close()  # also releases the advisory lock
-        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def _train_and_publish(
