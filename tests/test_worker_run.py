@@ -146,7 +146,7 @@ def test_cli_run_on_an_empty_store_exits_non_zero_and_records_the_failure(databa
     result = cli(database_url, "run")
     assert result.returncode == 1
     assert "no task records" in result.stderr
-    ((run_id, status, is_current, error),) = run_rows(conn)
+    ((_run_id, status, is_current, error),) = run_rows(conn)
     assert (status, is_current) == ("failed", False)
     assert "no task records" in error
 
