@@ -57,6 +57,7 @@ format: setup
 	$(BIN)/ruff format .
 
 test: setup
+	./scripts/ensure-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -22,6 +22,7 @@ class EpaApi(Api):
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.json.sort_keys = False  # keep fields in the documented order
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)

@@ -13,6 +13,8 @@ threads = int(os.environ.get("EPA_THREADS", "4"))
 timeout = int(os.environ.get("EPA_WORKER_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
+# No runtime control socket: nothing uses it, and the container's root FS is read-only.
+control_socket_disable = True
 # No access log: request paths carry employee identifiers. Request metrics cover traffic.
 accesslog = None
 errorlog = "-"

@@ -65,6 +65,37 @@ def _unknown_employee_problems(conn: connection, dataset: Dataset) -> list[Probl
     return problems
 
 
+def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) -> list[Problem]:
+    """Rows of an unvalidated batch naming employees the store does not know, found with
+    one query over the distinct identifiers, so a rejected batch lists these problems
+    together with the others instead of one round of fixes later."""
+    problems: list[Problem] = []
+    batch_ids = (
+        set(raw["employee_id"].dropna().astype(str).str.strip()) if dataset is EMPLOYEES else set()
+    )
+    for column in dataset.employee_refs:
+        if column not in raw:
+            continue
+        values = (
+            raw[column]
+            .where(raw[column].notna(), None)
+            .map(lambda v: None if v is None else str(v).strip())
+        )
+        wanted = sorted({v for v in values.dropna() if v} - batch_ids)
+        if not wanted:
+            continue
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT w FROM unnest(%s::text[]) AS w
+                   WHERE NOT EXISTS (SELECT FROM employees e WHERE e.employee_id = w)""",
+                (wanted,),
+            )
+            unknown = {row[0] for row in cur.fetchall()}
+        rows = values.index[values.isin(unknown)]
+        problems += [Problem(int(i) + 1, column, "unknown employee") for i in rows[:MAX_PROBLEMS]]
+    return problems
+
+
 def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
     """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
     for references to unknown employees; the caller's transaction then rolls back."""

@@ -160,6 +160,19 @@ def test_every_problem_of_a_batch_is_listed_not_only_the_first(client):
     }
 
 
+def test_unknown_employees_are_listed_together_with_the_other_problems(client):
+    post(client, "employees", EMPLOYEES)
+    records = [
+        {**GOOD, "hours_logged": -5},
+        {**GOOD, "employee_id": "E404", "period": "2026-10-01"},
+    ]
+    problems = post(client, "task-records", records).json["problems"]
+    assert {(p["row"], p["column"], p["reason"]) for p in problems} == {
+        (1, "hours_logged", "must be at least 0"),
+        (2, "employee_id", "unknown employee"),
+    }
+
+
 def test_a_duplicate_key_inside_one_batch_is_rejected(client, conn):
     post(client, "employees", EMPLOYEES)
     response = post(client, "task-records", [GOOD, dict(GOOD, hours_logged=1)])

@@ -14,9 +14,9 @@ from flask_smorest import Blueprint
 from api.db import get_db
 from api.errors import ApiError
 from api.schemas import ErrorResponseSchema, IngestResultSchema, record_schema
-from store.bulk import load
+from store.bulk import load, unknown_references
 from store.datasets import DATASETS, Dataset
-from store.validation import Problem, validate
+from store.validation import Problem, ValidationFailed, validate
 
 blp = Blueprint(
     "ingest",
@@ -77,7 +77,17 @@ def read_batch() -> pd.DataFrame:
 
 
 def _ingest(dataset: Dataset) -> dict:
-    frame = validate(read_batch(), dataset)
+    raw = read_batch()
+    try:
+        frame = validate(raw, dataset)
+    except ValidationFailed as exc:
+        if any(p.row is None for p in exc.problems):
+            raise  # the batch's columns are wrong; row-level findings would only be noise
+        with get_db().connection() as conn:
+            extra = unknown_references(conn, dataset, raw.reset_index(drop=True))
+        problems = sorted([*exc.problems, *extra], key=lambda p: (p.row or 0, p.column or ""))
+        raise ValidationFailed(problems) from None
+    # load() checks references again inside the transaction: that check is the binding one.
     with get_db().transaction() as conn:
         result = load(conn, dataset, frame)
     return {"dataset": dataset.name, **result.to_dict()}
