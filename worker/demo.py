@@ -246,7 +246,8 @@ def _training_programs(cat: _Catalogue, rng: np.random.Generator) -> pd.DataFram
     low_h = np.array([t[2][0] for t in tiers])[tier]
     high_h = np.array([t[2][1] for t in tiers])[tier]
     width = max(3, len(str(len(skill))))
-    return pd.DataFrame(
+    return _frame(
+        "training-programs",
         {
             "program_id": [f"TP{i + 1:0{width}d}" for i in range(len(skill))],
             "name": [tiers[t][0].format(cat.skills[s]) for s, t in zip(skill, tier, strict=True)],
@@ -255,7 +256,6 @@ def _training_programs(cat: _Catalogue, rng: np.random.Generator) -> pd.DataFram
             # Whole or half hours, as a course catalogue would list them.
             "duration_hours": np.round(rng.uniform(low_h, high_h) * 2) / 2,
         },
-        columns=DATASETS["training-programs"].columns,
     )
 
 
@@ -351,6 +351,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _frame(dataset: str, columns: dict[str, object]) -> pd.DataFrame:
+    """A frame with exactly the dataset's columns, in its order."""
+    expected = DATASETS[dataset].columns
+    if sorted(columns) != sorted(expected):  # a typo would otherwise become an empty column
+        raise AssertionError(f"{dataset}: columns {sorted(columns)} != {sorted(expected)}")
+    return pd.DataFrame(columns, columns=expected)
+
+
 # ----------------------------------------------------------------------------- people
 
 
@@ -413,14 +421,14 @@ def _people(
     trend = rng.choice(3, size=n, p=[0.70, 0.15, 0.15])
     slope = np.select(
         [trend == 1, trend == 2],
-        [rng.uniform(0.04, 0.10, n), -rng.uniform(0.04, 0.10, n)],
+        [rng.uniform(0.05, 0.12, n), -rng.uniform(0.05, 0.12, n)],
         rng.normal(0.0, 0.01, n),
     )
-    # True outliers (never the CEO): 1 = long hours for little output, 2 = implausible
-    # throughput, 3 = almost nothing completed. An exact count, so that even a small
-    # organisation has its oddities.
+    # True outliers among the individual contributors: 1 = long hours for little output,
+    # 2 = implausible throughput, 3 = almost nothing completed. An exact count, so that
+    # even a small organisation has its oddities.
     outlier = np.zeros(n, dtype=np.int64)
-    odd = rng.choice(np.flatnonzero(~is_ceo), size=round(_OUTLIER_RATE * (n - 1)), replace=False)
+    odd = rng.choice(np.flatnonzero(is_member), size=round(_OUTLIER_RATE * n), replace=False)
     outlier[odd] = rng.integers(1, 4, len(odd))
 
     # Employee ids follow hiring order, as an HR system hands them out: the CEO is E…01.
@@ -463,8 +471,8 @@ def generate_organisation(
     """One DataFrame per dataset of `store.datasets.DATASETS`, with its columns in order.
 
     `end_period` is the last monthly period (a first day of a month; default: the current
-    month); task records cover the `months` periods up to and including it. The result
-    depends only on the arguments.
+    month); task records cover the `months` periods up to and including it. For a given
+    `end_period` not in the future, the result depends only on the arguments.
     """
     if employees < 1:
         raise ValueError("employees must be at least 1")
@@ -490,7 +498,8 @@ def generate_organisation(
     skills = np.array(cat.skills, dtype=object)
     manager = people.manager
     frames = {
-        "employees": pd.DataFrame(
+        "employees": _frame(
+            "employees",
             {
                 "employee_id": pd.array(people.ids, dtype="str"),
                 "name": pd.array(names[rng_people.integers(0, len(names), employees)], "str"),
@@ -501,22 +510,23 @@ def generate_organisation(
                     np.where(manager >= 0, people.ids[np.maximum(manager, 0)], None), "str"
                 ),
                 "hire_date": _as_dates(people.hire),
-            }
+            },
         ),
         "task-records": _task_records(people, months, end, rng_work),
         "surveys": _surveys(people, months, end, end_period, rng_survey),
         "skills": _skills(people, cat, rng_skill),
-        "role-requirements": pd.DataFrame(
+        "role-requirements": _frame(
+            "role-requirements",
             {
                 "job_title": pd.array(titles[cat.req_title], dtype="str"),
                 "skill": pd.array(skills[cat.req_skill], dtype="str"),
                 "required_level": cat.req_level,
                 "importance": cat.req_importance,
-            }
+            },
         ),
         "training-programs": _training_programs(cat, rng_cat),
     }
-    return {name: frames[name][DATASETS[name].columns] for name in DATASETS}
+    return {name: frames[name] for name in DATASETS}
 
 
 def _task_records(
@@ -566,6 +576,7 @@ def _task_records(
     # The few outliers' rows, by kind.
     odd = np.flatnonzero(p.outlier[emp] > 0)
     odd_kind = p.outlier[emp[odd]]
+    expected[odd[odd_kind == 1]] *= 0.4
     expected[odd[odd_kind == 2]] *= 6.0
     total = rng.poisson(expected)
     del expected
@@ -583,7 +594,8 @@ def _task_records(
     del share
 
     base_hours = np.array([d.hours_per_task for d in _DEPARTMENTS] + [6.0])
-    person = base_hours[p.department] * 1.12**p.rung * np.exp(p.pace_style)
+    # Time is finite: those who take on more work get through it faster.
+    person = base_hours[p.department] * 1.12**p.rung * np.exp(p.pace_style - 0.5 * p.volume_style)
     hours = rng.normal(0.0, 0.12, rows)
     hours -= 0.22 * a
     del a
@@ -597,14 +609,15 @@ def _task_records(
     limit = int(spec.field("tasks_total").max)
     np.minimum(hours, spec.field("hours_logged").max, out=hours)
     period_days = np.arange(first, last + 1).astype("datetime64[M]").astype("datetime64[D]")
-    return pd.DataFrame(
+    return _frame(
+        "task-records",
         {
             "employee_id": pd.array(p.ids[emp], dtype="str"),
             "period": period_days.astype(object)[month],  # one date object per month
             "tasks_total": np.minimum(total, limit, out=total).astype(np.int64, copy=False),
             "tasks_completed": np.minimum(completed, limit).astype(np.int64, copy=False),
             "hours_logged": np.round(hours, 1, out=hours),
-        }
+        },
     )
 
 
@@ -639,13 +652,14 @@ def _surveys(
         3.4 + 0.25 * a + 0.3 * mood[emp] + pay_and_boss[emp] + rng.normal(0, 0.35, len(emp))
     )
     satisfaction[p.outlier[emp] == 1] -= 0.8
-    return pd.DataFrame(
+    return _frame(
+        "surveys",
         {
             "employee_id": pd.array(p.ids[emp], dtype="str"),
             "survey_date": _as_dates(date),
             "engagement": np.round(np.clip(engagement, 1.0, 5.0), 1),
             "satisfaction": np.round(np.clip(satisfaction, 1.0, 5.0), 1),
-        }
+        },
     )
 
 
@@ -677,10 +691,11 @@ def _skills(p: _People, cat: _Catalogue, rng: np.random.Generator) -> pd.DataFra
     level = np.concatenate([role_level, extra_level])
     # One row per (employee, skill): the role's assessment wins over a duplicate extra.
     _, keep = np.unique(emp * n_skills + skill, return_index=True)
-    return pd.DataFrame(
+    return _frame(
+        "skills",
         {
             "employee_id": pd.array(p.ids[emp[keep]], dtype="str"),
             "skill": pd.array(np.array(cat.skills, dtype=object)[skill[keep]], dtype="str"),
             "level": level[keep],
-        }
+        },
     )
