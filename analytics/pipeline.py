@@ -87,8 +87,19 @@ def analyze(
     """Score window 0, name tiers, flag anomalies and predict each employee's next tier.
 
     `window_features` has one row per (employee_id, window); window 0 is the current
-    window, 1 and 2 end one and two months earlier. The output does not depend on the
-    input's row order (everything is sorted by employee_id first).
+    window, 1 and 2 end one and two months earlier (other window numbers are ignored).
+    The output does not depend on the input's row order (everything is sorted by
+    employee_id first).
+
+    Returns `scores` (one row per window-0 employee, columns SCORE_OUTPUT_COLUMNS, sorted
+    by employee_id; prediction columns are None/NaN when the predictor was skipped),
+    `metrics` (plain JSON values: employees_scored, rows_per_window, tier_counts,
+    tier_mean_score, tier_centroids, anomaly_count, anomaly_ratio, score summary,
+    flag_counts, predicted_tier_counts, predictor) and `models` (tier_model,
+    anomaly_detector, predictor; the last is None when skipped).
+
+    Raises AnalysisError for missing columns, duplicate (employee_id, window) rows,
+    inconsistent task counts, or fewer than 3 employees in window 0.
     """
     windows = _split_windows(window_features)
     current = windows.get(0)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -73,27 +75,34 @@ class TierModel(BaseEstimator):
             raise ValueError(f"need at least {self.n_clusters} rows, got {len(features)}")
 
         idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
-        self.pipeline_ = Pipeline(
-            [
-                ("scale", StandardScaler()),
-                (
-                    "kmeans",
-                    KMeans(
-                        n_clusters=self.n_clusters,
-                        random_state=self.random_state,
-                        n_init=self.n_init,
+        with warnings.catch_warnings():
+            # Fewer distinct rows than clusters (tiny or identical inputs) is legitimate
+            # here: the surplus tiers simply stay empty and are named last.
+            warnings.filterwarnings("ignore", "Number of distinct clusters", ConvergenceWarning)
+            self.pipeline_ = Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    (
+                        "kmeans",
+                        KMeans(
+                            n_clusters=self.n_clusters,
+                            random_state=self.random_state,
+                            n_init=self.n_init,
+                        ),
                     ),
-                ),
-            ]
-        ).fit(features[idx])
+                ]
+            ).fit(features[idx])
+        self._name_clusters(scores[idx])
+        return self
 
+    def _name_clusters(self, scores: np.ndarray) -> None:
         labels = self.pipeline_.named_steps["kmeans"].labels_
         counts = np.bincount(labels, minlength=self.n_clusters)
-        sums = np.bincount(labels, weights=scores[idx], minlength=self.n_clusters)
+        sums = np.bincount(labels, weights=scores, minlength=self.n_clusters)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / counts
-        # Highest mean first; an empty cluster (fewer distinct points than clusters) ranks
-        # last; equal means fall back to the index only to stay deterministic.
+        # Highest mean first; an empty cluster ranks last; equal means fall back to the
+        # index only to stay deterministic.
         order = sorted(
             range(self.n_clusters),
             key=lambda c: (-means[c] if counts[c] else math.inf, c),
@@ -104,7 +113,6 @@ class TierModel(BaseEstimator):
         self.mean_score_ = {
             str(self.cluster_names_[c]): (float(means[c]) if counts[c] else None) for c in order
         }
-        return self
 
     def predict_clusters(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Raw KMeans cluster indices (for inspection; use `predict` for tier names)."""

@@ -1,0 +1,108 @@
+"""Tier naming (analytics.tiers) and anomaly detection (analytics.anomalies)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.anomalies import AnomalyDetector
+from analytics.scoring import score_window
+from analytics.tiers import TierModel
+
+# (completion_rate, hours per task, completed_tasks) of three clearly separated groups.
+GROUPS = {"Low": (0.3, 8.0, 6), "Medium": (0.6, 5.0, 15), "High": (0.95, 2.0, 30)}
+
+
+def grouped_population(per_group: int = 30, seed: int = 0) -> pd.DataFrame:
+    """A scored window with three groups; `expected` holds each row's true tier."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for name, (completion, hours, completed) in GROUPS.items():
+        done = completed + rng.integers(-1, 2, per_group)
+        total = np.round(done / completion).astype(int)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "total_tasks": total,
+                    "completed_tasks": done,
+                    "hours_logged": total * hours * rng.uniform(0.95, 1.05, per_group),
+                    "expected": name,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, "employee_id", [f"E{i:03d}" for i in range(len(frame))])
+    return score_window(frame)
+
+
+def test_tier_names_follow_mean_score_not_cluster_index():
+    frame = grouped_population()
+    high_cluster_index = set()
+    for seed in range(10):
+        model = TierModel(random_state=seed).fit(frame, frame["score"])
+        assert (model.predict(frame) == frame["expected"].to_numpy()).all(), seed
+        high_cluster_index.add(int(model.predict_clusters(frame[frame.expected == "High"])[0]))
+        means = model.mean_score_
+        assert means["High"] > means["Medium"] > means["Low"]
+    # The best group landed on different KMeans indices, yet was always named High.
+    assert len(high_cluster_index) > 1
+
+
+def test_tier_names_come_from_the_scores_given():
+    frame = grouped_population()
+    inverted = TierModel().fit(frame, -frame["score"]).predict(frame)
+    expected = frame["expected"].map({"High": "Low", "Medium": "Medium", "Low": "High"})
+    assert (inverted == expected.to_numpy()).all()
+
+
+def test_centroids_are_in_original_units_and_keyed_by_tier():
+    frame = grouped_population()
+    centroids = TierModel().fit(frame, frame["score"]).centroids()
+    assert list(centroids) == ["High", "Medium", "Low"]
+    high = centroids["High"]
+    assert high["completion_rate"] == pytest.approx(0.95, abs=0.05)
+    assert high["avg_task_hours"] == pytest.approx(2.0, abs=0.2)
+    assert high["completed_tasks"] == pytest.approx(30, abs=1.5)
+    assert centroids["Low"]["avg_task_hours"] == pytest.approx(8.0, abs=0.5)
+
+
+def test_tier_model_fitted_on_a_sample_still_assigns_everybody():
+    frame = grouped_population(per_group=200)
+    model = TierModel(max_fit_samples=60).fit(frame, frame["score"])
+    assert (model.predict(frame) == frame["expected"].to_numpy()).all()
+
+
+def test_tier_model_needs_at_least_three_rows():
+    frame = grouped_population().head(2)
+    with pytest.raises(ValueError, match="at least 3"):
+        TierModel().fit(frame, frame["score"])
+
+
+def test_anomaly_detector_flags_a_planted_outlier():
+    rng = np.random.default_rng(1)
+    n = 300
+    total = rng.integers(25, 35, n)
+    normal = pd.DataFrame(
+        {
+            "completion_rate": rng.uniform(0.6, 0.9, n),
+            "avg_task_hours": rng.uniform(3.0, 5.0, n),
+            "completed_tasks": (total * 0.75).round(),
+        }
+    )
+    outlier = pd.DataFrame(
+        {"completion_rate": [1.0], "avg_task_hours": [40.0], "completed_tasks": [300]}
+    )
+    frame = pd.concat([normal, outlier], ignore_index=True)
+
+    is_anomaly, score = AnomalyDetector().fit(frame).detect(frame)
+    assert is_anomaly.dtype == bool
+    assert is_anomaly[-1]
+    assert score.argmax() == len(frame) - 1
+    assert 0.03 <= is_anomaly.mean() <= 0.07  # contamination=0.05
+
+
+def test_anomaly_detector_is_deterministic():
+    frame = grouped_population()
+    first = AnomalyDetector().fit(frame).detect(frame)
+    second = AnomalyDetector().fit(frame).detect(frame)
+    assert (first[0] == second[0]).all()
+    assert np.array_equal(first[1], second[1])
