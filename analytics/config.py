@@ -21,6 +21,10 @@ class AnalysisConfig:
 
     Score weights must sum to 1 so the raw score stays in [0, 1] before rescaling.
 
+    `peer_group` names the column whose groups efficiency and throughput are normalised
+    within (default: department), and against whose medians tiers and anomalies measure
+    hours per task and completed tasks.
+
     `clip_quantiles` applies only to the min-max normalisation of the score components
     (avg_task_hours and completed_tasks): values are clipped to these population quantiles
     before scaling, so a single employee logging 10,000 tasks does not squash everybody else
@@ -33,6 +37,11 @@ class AnalysisConfig:
     efficiency_weight: float = 0.3
     throughput_weight: float = 0.3
     clip_quantiles: tuple[float, float] | None = (0.01, 0.99)
+    # Task volumes and hours per task depend on the kind of work (a support ticket is not
+    # an engineering task), so efficiency and throughput are measured against the
+    # employee's peers in this column; None compares everybody with everybody, as the
+    # original brief did. Frames without the column are one peer group.
+    peer_group: str | None = "department"
 
     n_clusters: int = 3
     random_state: int = 42

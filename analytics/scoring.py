@@ -15,6 +15,8 @@ TASK_COLUMNS = ("total_tasks", "completed_tasks", "hours_logged")
 SCORE_COLUMNS = (
     "completion_rate",
     "avg_task_hours",
+    "relative_task_hours",
+    "relative_throughput",
     "task_efficiency",
     "throughput",
     "score",
@@ -40,6 +42,48 @@ def min_max(values: np.ndarray, clip_quantiles: tuple[float, float] | None = Non
     if not span > 0:
         return np.zeros_like(x)
     return (np.clip(x, lo, hi) - lo) / span
+
+
+def min_max_by_group(
+    values: np.ndarray,
+    groups: np.ndarray | None,
+    clip_quantiles: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """`min_max` applied within each group (the whole population when `groups` is None)."""
+    if groups is None:
+        return min_max(values, clip_quantiles)
+    x = pd.Series(np.asarray(values, dtype=np.float64))
+    by = x.groupby(groups, sort=False)
+    lo_q, hi_q = clip_quantiles if clip_quantiles is not None else (0.0, 1.0)
+    lo = by.transform("quantile", lo_q).to_numpy()
+    hi = by.transform("quantile", hi_q).to_numpy()
+    span = hi - lo
+    scaled = np.divide(
+        np.clip(x.to_numpy(), lo, hi) - lo, span, out=np.zeros_like(span), where=span > 0
+    )
+    return scaled
+
+
+def relative_to_median(values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Each value as a multiple of its group's median (1.0 = a typical peer).
+
+    Scale-free, so a support agent's 140 tickets and an engineer's 12 tasks compare, and
+    unclipped, so a real outlier stays far from 1. A group whose median is 0 falls back to
+    its mean, then to 1, rather than dividing by zero."""
+    x = pd.Series(np.asarray(values, dtype=np.float64))
+    if groups is None:
+        groups = np.zeros(len(x), dtype=np.int8)
+    by = x.groupby(groups, sort=False)
+    median = by.transform("median").to_numpy()
+    mean = by.transform("mean").to_numpy()
+    scale = np.where(median > 0, median, np.where(mean > 0, mean, 1.0))
+    return x.to_numpy() / scale
+
+
+def _peer_groups(frame: pd.DataFrame, config: AnalysisConfig) -> np.ndarray | None:
+    if config.peer_group is None or config.peer_group not in frame.columns:
+        return None
+    return frame[config.peer_group].astype(str).to_numpy()
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -76,12 +120,17 @@ def score_window(
 
     - completion_rate = completed / total; 0 for employees without tasks (flag `no_tasks`).
     - avg_task_hours = hours_logged / total_tasks. When it is unknown (no tasks, or hours
-      missing) it is imputed with the population median of the known values and flagged
-      `hours_imputed`. Not 0: efficiency rewards few hours per task, so 0 would rank missing
-      data as the most efficient work in the population.
+      missing) it is imputed with the median of the known values of the employee's peer
+      group (the population's when the group has none) and flagged `hours_imputed`. Not 0:
+      efficiency rewards few hours per task, so 0 would rank missing data as the most
+      efficient work in the population.
     - task_efficiency = 1 - min-max(avg_task_hours); throughput = min-max(completed_tasks),
-      both normalised with `config.clip_quantiles`.
-    - score = min-max(weighted sum) * 100, unclipped, so the best row is 100 and the worst 0.
+      both normalised with `config.clip_quantiles` within the peer group
+      (`config.peer_group`, the whole population when None or absent).
+    - relative_task_hours, relative_throughput: avg_task_hours and completed_tasks as
+      multiples of the peer-group median; the features of tiers and anomalies.
+    - score = min-max(weighted sum) * 100 over the population, unclipped, so the best row
+      is 100 and the worst 0.
 
     `with_flags=False` leaves out the flags column (building a list per row is the slowest
     part on a million rows, and callers that only need scores can skip it).
@@ -95,13 +144,17 @@ def score_window(
     completion = np.divide(completed, total, out=np.zeros_like(total), where=has_tasks)
     avg_hours = np.divide(hours, total, out=np.full_like(total, np.nan), where=has_tasks)
     imputed = np.isnan(avg_hours)
+    groups = _peer_groups(frame, config)
     if imputed.any():
         # Nobody with known hours: any constant works, it normalises to 0 below.
         median = float(np.median(avg_hours[~imputed])) if not imputed.all() else 0.0
-        avg_hours[imputed] = median
+        if groups is not None:
+            peer_median = pd.Series(avg_hours).groupby(groups).transform("median").to_numpy()
+            avg_hours = np.where(imputed & ~np.isnan(peer_median), peer_median, avg_hours)
+        avg_hours[np.isnan(avg_hours)] = median
 
-    efficiency = 1.0 - min_max(avg_hours, config.clip_quantiles)
-    throughput = min_max(completed, config.clip_quantiles)
+    efficiency = 1.0 - min_max_by_group(avg_hours, groups, config.clip_quantiles)
+    throughput = min_max_by_group(completed, groups, config.clip_quantiles)
     w_completion, w_efficiency, w_throughput = config.weights
     raw = w_completion * completion + w_efficiency * efficiency + w_throughput * throughput
     score = min_max(raw) * 100.0
@@ -109,6 +162,8 @@ def score_window(
     scored = frame.assign(
         completion_rate=completion,
         avg_task_hours=avg_hours,
+        relative_task_hours=relative_to_median(avg_hours, groups),
+        relative_throughput=relative_to_median(completed, groups),
         task_efficiency=efficiency,
         throughput=throughput,
         score=score,

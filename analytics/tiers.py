@@ -1,4 +1,5 @@
-"""Performance tiers: KMeans on scaled task features, clusters named by their mean score."""
+"""Performance tiers: KMeans on scaled, peer-relative task features, clusters named by
+their mean score."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from analytics.config import TIER_NAMES
 
-TIER_FEATURES = ("completion_rate", "avg_task_hours", "completed_tasks")
+# Hours per task and completed tasks as multiples of the peer-group median (see
+# analytics.scoring): raw counts would make the kind of work, not performance, decide.
+TIER_FEATURES = ("completion_rate", "relative_task_hours", "relative_throughput")
 
 
 def tier_feature_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
-    """The (completion_rate, avg_task_hours, completed_tasks) matrix as float64.
+    """The (completion_rate, relative_task_hours, relative_throughput) matrix as float64.
 
     Shared by the tier model and the anomaly detector so both see the same features.
     """

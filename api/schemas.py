@@ -79,6 +79,12 @@ class ActivitySchema(Schema):
     total_tasks = fields.Integer()
     completed_tasks = fields.Integer()
     avg_task_hours = fields.Float()
+    relative_task_hours = fields.Float(
+        metadata={"description": "hours per task as a multiple of the department median"}
+    )
+    relative_throughput = fields.Float(
+        metadata={"description": "completed tasks as a multiple of the department median"}
+    )
 
 
 class AnomalySchema(Schema):

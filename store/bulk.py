@@ -109,6 +109,10 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
         cur.execute("ALTER TABLE staging ADD COLUMN _row integer")
     staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
     copy_frame(conn, sql.Identifier("staging"), staged)
+    with conn.cursor() as cur:
+        # A fresh temp table has no statistics; without them the planner nested-loops the
+        # reference checks below, which is quadratic on large batches.
+        cur.execute("ANALYZE staging")
 
     problems = _unknown_employee_problems(conn, dataset)
     if problems:

@@ -34,6 +34,8 @@ SCORE_COLUMNS = [
     "avg_task_hours",
     "completed_tasks",
     "total_tasks",
+    "relative_task_hours",
+    "relative_throughput",
     "tier",
     "is_anomaly",
     "anomaly_score",

@@ -147,3 +147,45 @@ def test_config_to_dict_is_json_serialisable_and_complete():
     assert params["completion_weight"] == 0.4
     assert params["clip_quantiles"] == [0.01, 0.99]
     assert params["param_grid"]["max_depth"] == [8, 12]
+
+
+def two_departments_of_different_workloads() -> pd.DataFrame:
+    """Support closes ten times as many (smaller) tasks as Engineering; within each, the
+    same spread of performance."""
+    rows = []
+    for department, scale in (("Support", 10.0), ("Engineering", 1.0)):
+        for i, (completed, hours_per_task) in enumerate([(12, 4.0), (10, 5.0), (8, 6.0)]):
+            total = 14 * scale
+            rows.append(
+                {
+                    "employee_id": f"{department[0]}{i}",
+                    "department": department,
+                    "total_tasks": total,
+                    "completed_tasks": completed * scale,
+                    "hours_logged": total * hours_per_task / scale,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_efficiency_and_throughput_are_measured_against_department_peers():
+    scored = score_window(
+        two_departments_of_different_workloads(), AnalysisConfig(clip_quantiles=None)
+    )
+    by_id = scored.set_index("employee_id")
+    # The best of each department gets the same components and score, whatever its workload.
+    assert by_id.loc["S0", "throughput"] == by_id.loc["E0", "throughput"] == 1.0
+    assert by_id.loc["S0", "task_efficiency"] == by_id.loc["E0", "task_efficiency"] == 1.0
+    assert by_id.loc["S0", "score"] == pytest.approx(by_id.loc["E0", "score"])
+    assert by_id.loc["S2", "score"] == pytest.approx(by_id.loc["E2", "score"])
+    # Relative features: multiples of the department median (10 tasks, 5 h per task).
+    assert by_id.loc["E0", "relative_throughput"] == pytest.approx(12 / 10)
+    assert by_id.loc["S0", "relative_throughput"] == pytest.approx(120 / 100)
+    assert by_id.loc["E2", "relative_task_hours"] == pytest.approx(6.0 / 5.0)
+
+
+def test_without_a_peer_group_everybody_is_compared_with_everybody():
+    config = AnalysisConfig(clip_quantiles=None, peer_group=None)
+    by_id = score_window(two_departments_of_different_workloads(), config).set_index("employee_id")
+    # Support's ten-fold volume now dominates throughput: its worst beats Engineering's best.
+    assert by_id.loc["S2", "throughput"] > by_id.loc["E0", "throughput"]

@@ -54,15 +54,16 @@ def test_tier_names_come_from_the_scores_given():
     assert (inverted == expected.to_numpy()).all()
 
 
-def test_centroids_are_in_original_units_and_keyed_by_tier():
+def test_centroids_are_in_feature_units_and_keyed_by_tier():
     frame = grouped_population()
     centroids = TierModel().fit(frame, frame["score"]).centroids()
     assert list(centroids) == ["High", "Medium", "Low"]
     high = centroids["High"]
+    # One peer group: the medians are the Medium group's, 5.0 hours per task and ~15 tasks.
     assert high["completion_rate"] == pytest.approx(0.95, abs=0.05)
-    assert high["avg_task_hours"] == pytest.approx(2.0, abs=0.2)
-    assert high["completed_tasks"] == pytest.approx(30, abs=1.5)
-    assert centroids["Low"]["avg_task_hours"] == pytest.approx(8.0, abs=0.5)
+    assert high["relative_task_hours"] == pytest.approx(2.0 / 5.0, abs=0.05)
+    assert high["relative_throughput"] == pytest.approx(30 / 15, abs=0.15)
+    assert centroids["Low"]["relative_task_hours"] == pytest.approx(8.0 / 5.0, abs=0.1)
 
 
 def test_tier_model_fitted_on_a_sample_still_assigns_everybody():
@@ -80,16 +81,17 @@ def test_tier_model_needs_at_least_three_rows():
 def test_anomaly_detector_flags_a_planted_outlier():
     rng = np.random.default_rng(1)
     n = 300
-    total = rng.integers(25, 35, n)
+    total = rng.integers(25, 35, n).astype(float)
     normal = pd.DataFrame(
         {
             "completion_rate": rng.uniform(0.6, 0.9, n),
-            "avg_task_hours": rng.uniform(3.0, 5.0, n),
-            "completed_tasks": (total * 0.75).round(),
+            "relative_task_hours": rng.uniform(0.75, 1.25, n),
+            "relative_throughput": total * 0.75 / 22.5,
         }
     )
+    # Ten times the typical hours per task and ten times the typical output.
     outlier = pd.DataFrame(
-        {"completion_rate": [1.0], "avg_task_hours": [40.0], "completed_tasks": [300]}
+        {"completion_rate": [1.0], "relative_task_hours": [10.0], "relative_throughput": [10.0]}
     )
     frame = pd.concat([normal, outlier], ignore_index=True)
 

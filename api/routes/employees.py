@@ -47,6 +47,8 @@ def present(row: dict) -> dict:
             "total_tasks": row["total_tasks"],
             "completed_tasks": row["completed_tasks"],
             "avg_task_hours": row["avg_task_hours"],
+            "relative_task_hours": row["relative_task_hours"],
+            "relative_throughput": row["relative_throughput"],
         },
         "anomaly": {"is_anomaly": row["is_anomaly"], "score": row["anomaly_score"]},
         "prediction": {

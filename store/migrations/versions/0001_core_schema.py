@@ -113,6 +113,9 @@ def upgrade() -> None:
         avg_task_hours  real NOT NULL,
         completed_tasks integer NOT NULL,
         total_tasks     integer NOT NULL,
+        -- Hours per task and completed tasks as multiples of the peer-group median.
+        relative_task_hours real NOT NULL,
+        relative_throughput real NOT NULL,
         tier            text NOT NULL CHECK (tier IN ('High', 'Medium', 'Low')),
         is_anomaly      boolean NOT NULL,
         anomaly_score   real NOT NULL,
