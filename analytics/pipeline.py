@@ -245,6 +245,7 @@ def _tiers_and_anomalies(
         random_state=config.random_state,
         n_init=config.kmeans_n_init,
         max_fit_samples=config.max_fit_samples,
+        clip_quantiles=config.clip_quantiles,
     ).fit(scored, scored["score"])
     detector = AnomalyDetector(
         contamination=config.contamination,

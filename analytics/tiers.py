@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
@@ -45,6 +45,30 @@ def seeded_sample(n_rows: int, max_rows: int, random_state: int) -> np.ndarray:
     return np.sort(rng.choice(n_rows, size=max_rows, replace=False))
 
 
+class QuantileClipper(TransformerMixin, BaseEstimator):
+    """Clips each column to quantiles learned at fit time.
+
+    Tiers describe the bulk of the population; a handful of extreme people (the anomaly
+    detector's business) would otherwise pull a KMeans centre of their own."""
+
+    def __init__(self, quantiles: tuple[float, float] | None = (0.01, 0.99)) -> None:
+        self.quantiles = quantiles
+
+    def fit(self, X: np.ndarray, y: None = None) -> QuantileClipper:
+        X = np.asarray(X, dtype=np.float64)
+        if self.quantiles is None:
+            self.lower_, self.upper_ = X.min(axis=0), X.max(axis=0)
+        else:
+            self.lower_, self.upper_ = np.quantile(X, self.quantiles, axis=0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "lower_")
+        if self.quantiles is None:
+            return np.asarray(X, dtype=np.float64)
+        return np.clip(np.asarray(X, dtype=np.float64), self.lower_, self.upper_)
+
+
 class TierModel(BaseEstimator):
     """StandardScaler + KMeans whose clusters are named High/Medium/Low.
 
@@ -60,11 +84,13 @@ class TierModel(BaseEstimator):
         random_state: int = 42,
         n_init: int = 4,
         max_fit_samples: int = 200_000,
+        clip_quantiles: tuple[float, float] | None = (0.01, 0.99),
     ) -> None:
         self.n_clusters = n_clusters
         self.random_state = random_state
         self.n_init = n_init
         self.max_fit_samples = max_fit_samples
+        self.clip_quantiles = clip_quantiles
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray | pd.Series) -> TierModel:
         """Fit on tier features `X`; `y` is each row's score, used only to name clusters."""
@@ -84,6 +110,7 @@ class TierModel(BaseEstimator):
             warnings.filterwarnings("ignore", "Number of distinct clusters", ConvergenceWarning)
             self.pipeline_ = Pipeline(
                 [
+                    ("clip", QuantileClipper(self.clip_quantiles)),
                     ("scale", StandardScaler()),
                     (
                         "kmeans",

@@ -11,7 +11,8 @@ RUN_SUMMARY_COLUMNS = """run_id, status, is_current, as_of, started_at, finished
 
 RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.job_title,
     s.score, s.completion_rate, s.task_efficiency, s.throughput, s.avg_task_hours,
-    s.completed_tasks, s.total_tasks, s.relative_task_hours, s.relative_throughput, s.tier, s.is_anomaly, s.anomaly_score, s.predicted_tier,
+    s.completed_tasks, s.total_tasks, s.relative_task_hours, s.relative_throughput,
+    s.tier, s.is_anomaly, s.anomaly_score, s.predicted_tier,
     s.p_high, s.p_medium, s.p_low, s.flags,
     jsonb_build_object(
         'completion', (r.params #>> '{analysis,completion_weight}')::float,

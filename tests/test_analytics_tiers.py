@@ -108,3 +108,17 @@ def test_anomaly_detector_is_deterministic():
     second = AnomalyDetector().fit(frame).detect(frame)
     assert (first[0] == second[0]).all()
     assert np.array_equal(first[1], second[1])
+
+
+def test_a_few_extreme_people_do_not_get_a_tier_of_their_own():
+    frame = grouped_population(per_group=100)  # two extremes in 302 are under the 1% tail
+    extreme = frame.head(2).assign(
+        employee_id=["X1", "X2"], relative_task_hours=40.0, relative_throughput=50.0
+    )
+    population = pd.concat([frame, extreme], ignore_index=True)
+    model = TierModel().fit(population, population["score"])
+    # The three real groups keep their tiers; without clipping, the two extreme rows take a
+    # cluster and two real groups are merged.
+    assert (model.predict(frame) == frame["expected"].to_numpy()).all()
+    unclipped = TierModel(clip_quantiles=None).fit(population, population["score"])
+    assert not (unclipped.predict(frame) == frame["expected"].to_numpy()).all()
