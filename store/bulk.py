@@ -48,15 +48,18 @@ def _unknown_employee_problems(conn: connection, dataset: Dataset) -> list[Probl
     problems: list[Problem] = []
     for column in dataset.employee_refs:
         # An employees batch may refer to people it brings itself (a new team and its lead).
+        # Two ANDed NOT EXISTS plan as anti-joins; NOT (EXISTS OR EXISTS) would run a
+        # subquery per row, quadratic on a large batch.
         in_batch = (
-            sql.SQL("OR EXISTS (SELECT FROM staging b WHERE b.employee_id = s.{col})")
+            sql.SQL("AND NOT EXISTS (SELECT FROM staging b WHERE b.employee_id = s.{col})")
             if dataset is EMPLOYEES
             else sql.SQL("")
         )
         query = sql.SQL(
             """SELECT s._row FROM staging s
                WHERE s.{col} IS NOT NULL
-                 AND NOT (EXISTS (SELECT FROM employees e WHERE e.employee_id = s.{col}) {in_batch})
+                 AND NOT EXISTS (SELECT FROM employees e WHERE e.employee_id = s.{col})
+                 {in_batch}
                ORDER BY s._row LIMIT %s"""
         ).format(col=sql.Identifier(column), in_batch=in_batch.format(col=sql.Identifier(column)))
         with conn.cursor() as cur:
