@@ -12,7 +12,7 @@ DEMO_EMPLOYEES ?= 1000
 DATABASE_URL ?= postgresql://epa@127.0.0.1:$(PG_PORT)/epa
 export DATABASE_URL
 
-.PHONY: run test setup db db-stop migrate demo lint format clean
+.PHONY: run test setup db db-stop migrate demo lint format manifests clean
 
 setup: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ run: demo
 	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/departments"
 	@echo
 	EPA_BIND=127.0.0.1:$(API_PORT) $(BIN)/gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+
+# k8s/: the Helm chart rendered with its default values (a test fails when it is stale).
+manifests: setup
+	$(BIN)/python scripts/render_manifests.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,8 +6,8 @@ from flask import Flask
 from flask_cors import CORS
 from flask_smorest import Api
 
-from api import config, db, errors
-from api.routes import analyze, departments, employees, health, ingest, models
+from api import config, db, errors, metrics
+from api.routes import analyze, departments, employees, health, ingest, models, retrain
 from api.schemas import ErrorResponseSchema
 
 
@@ -30,7 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     api = EpaApi(app)
-    for module in (health, ingest, employees, departments, models, analyze):
+    for module in (health, ingest, employees, departments, models, retrain, analyze):
         api.register_blueprint(module.blp)
     errors.register(app)
+    metrics.init_app(app, api)
     return app

@@ -4,6 +4,16 @@ gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Request metrics in multiprocess mode: each worker writes its samples to files in this
+# folder and /metrics sums them. It must be set before the app (and prometheus_client) is
+# imported, which happens in the workers, after this file is read by the master.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="epa-metrics-")
 
 bind = os.environ.get("EPA_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("EPA_WORKERS", "2"))
@@ -19,3 +29,28 @@ control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("EPA_LOG_LEVEL", "info").lower()
+
+
+def on_starting(server) -> None:
+    """Empty the metrics folder: files of a previous master would be summed in again.
+
+    The folder is emptied rather than removed, since it may be a mounted volume."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """Drop the live gauges of a worker that exited; its counters stay in the sums."""
+    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+    GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

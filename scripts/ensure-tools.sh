@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the outside tools the test suite runs for real: PostgreSQL server binaries,
-# Prometheus and promtool. Debian packages, installed with apt-get when we are root;
-# otherwise a clear message naming what is missing. Never a silent skip.
+# Prometheus, promtool and the Pushgateway. Debian packages, installed with apt-get when we
+# are root; otherwise a clear message naming what is missing. Never a silent skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ missing=()
 ./scripts/local-postgres.sh bindir >/dev/null 2>&1 || missing+=(postgresql)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -22,30 +22,6 @@ from store.bulk import copy_frame
 
 RUN_LOCK = 7_411_002  # advisory lock key shared by every worker of this database
 
-SCORE_COLUMNS = [
-    "employee_id",
-    "department",
-    "team",
-    "job_title",
-    "score",
-    "completion_rate",
-    "task_efficiency",
-    "throughput",
-    "avg_task_hours",
-    "completed_tasks",
-    "total_tasks",
-    "relative_task_hours",
-    "relative_throughput",
-    "tier",
-    "is_anomaly",
-    "anomaly_score",
-    "predicted_tier",
-    "p_high",
-    "p_medium",
-    "p_low",
-    "flags",
-]
-
 
 def try_lock(conn: connection) -> bool:
     """Take the run lock for this session without waiting; False when another run holds it."""
@@ -108,7 +84,8 @@ def publish_run(
     artifact: bytes,
 ) -> None:
     """Write all scores and make the run current. Runs inside the caller's transaction."""
-    frame = scores[SCORE_COLUMNS].assign(run_id=run_id, flags=scores["flags"].map(_pg_array))
+    # The columns of `analytics.analyze(...).scores` are those of the scores table.
+    frame = scores.assign(run_id=run_id, flags=scores["flags"].map(_pg_array))
     copy_frame(conn, sql.Identifier("scores"), frame)
     with conn.cursor() as cur:
         cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")

@@ -16,6 +16,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+# Real Prometheus and Pushgateway fixtures, shared by every test module.
+from tests.prometheus import pushgateway, start_prometheus  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_SCRIPT = ROOT / "scripts" / "local-postgres.sh"
 _database_names = itertools.count()

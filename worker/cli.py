@@ -15,6 +15,7 @@ from store.bulk import load
 from store.datasets import DATASETS, LOAD_ORDER
 from store.validation import validate
 from worker import logs
+from worker.batch_metrics import run_and_push
 from worker.run import RunFailed, execute_run
 
 log = logging.getLogger("epa.worker")
@@ -73,14 +74,28 @@ def _stop_on_sigterm(signum, _frame) -> None:
     show_default=True,
     help="Wait for a run in progress instead of exiting at once.",
 )
-def run(database_url: str, window_days: int, keep_runs: int, wait: bool) -> None:
+@click.option(
+    "--pushgateway-url",
+    envvar="EPA_PUSHGATEWAY_URL",
+    default=None,
+    show_envvar=True,
+    help="Prometheus Pushgateway to push the run's batch metrics to (none when unset).",
+)
+def run(
+    database_url: str, window_days: int, keep_runs: int, wait: bool, pushgateway_url: str | None
+) -> None:
     """Train and score on the latest window and publish one complete run.
 
     Exits 0 when the run succeeded or another run was already in progress, 1 when the run
     failed (it is then recorded as failed and the previous run stays current)."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        outcome = execute_run(database_url, window_days=window_days, keep_runs=keep_runs, wait=wait)
+        outcome = run_and_push(
+            lambda: execute_run(
+                database_url, window_days=window_days, keep_runs=keep_runs, wait=wait
+            ),
+            pushgateway_url,
+        )
     except RunFailed as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -75,7 +75,13 @@ def execute_run(
             log.error("run failed", extra={"run_id": run_id, "error": type(exc).__name__})
             raise RunFailed(f"run {run_id} failed: {type(exc).__name__}: {exc}") from exc
     finally:
-        conn.close()  # also releases the advisory lock
+        # Release the lock explicitly: after close() the server frees it asynchronously,
+        # and a run started right after could still find it taken.
+        if not conn.closed:
+            conn.rollback()
+            runs.unlock(conn)
+            conn.commit()
+        conn.close()
 
 
 def _train_and_publish(

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from analytics import AnalysisError, analyze_records
 from api.errors import ApiError
+from api.metrics import measure_analysis
 from api.schemas import AnalyzeRequestSchema, AnalyzeResponseSchema, ErrorResponseSchema
 
 blp = Blueprint(
@@ -42,7 +43,8 @@ class Analyze(MethodView):
         if problems:
             raise ApiError(422, "the request is not valid", problems)
         try:
-            result = analyze_records(pd.DataFrame.from_records(records))
+            with measure_analysis(len(records)):
+                result = analyze_records(pd.DataFrame.from_records(records))
         except AnalysisError as exc:
             raise ApiError(422, str(exc)) from exc
         return {

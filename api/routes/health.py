@@ -27,12 +27,16 @@ class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="Not ready, with the reason.")
     def get(self):
-        """Readiness: the database answers and a completed run exists."""
+        """Readiness: the database answers. Reports the current run, or that none exists.
+
+        A missing run does not make the pod unready: on a fresh install that would keep
+        every pod out of the Service, so no data could be ingested and no run could ever
+        be made. A missing or stale run is the EpaModelStale alert's business."""
         try:
             with get_db().connection() as conn:
                 run_id = queries.current_run_id(conn)
         except (psycopg2.Error, PoolTimeout):
             return {"status": "not ready", "reason": "database unreachable"}, 503
         if run_id is None:
-            return {"status": "not ready", "reason": "no completed model run yet"}, 503
+            return {"status": "ready", "run_id": None, "reason": "no completed model run yet"}
         return {"status": "ready", "run_id": run_id}

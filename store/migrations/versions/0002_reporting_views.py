@@ -4,7 +4,8 @@ Every view in schema `reporting` summarises a group of employees (a department, 
 a department in a month or run, a department's employees assessed on a skill) and shows a
 row only when that group has at least `reporting.settings.min_group_size` members (default
 5; an administrator changes it with UPDATE). Counts inside a shown group (per tier,
-anomalies, people with a gap) are its distribution, as engagement-survey tools report them.
+anomalies, people with a gap) describe the group as a whole and name nobody; a team is also
+hidden when the department's total would otherwise reveal a hidden team by subtraction.
 No view has an employee identifier or name.
 
 Grafana connects as `epa_grafana`, which may read these views and nothing else: the views
@@ -16,7 +17,7 @@ It is created NOLOGIN: the operator enables it with
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29
+Create Date: 2026-11-22
 """
 
 import logging
