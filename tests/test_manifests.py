@@ -61,6 +61,7 @@ def test_kubectl_kustomize_builds_every_manifest_of_k8s(fresh, kustomized):
 
 
 def test_what_kubectl_would_apply_passes_the_kubernetes_schemas_in_strict_mode(kustomized):
+    assert kustomized, "kustomize produced no objects"
     version = kubernetes_validate.utils.latest_version()
     for obj in kustomized:
         try:
