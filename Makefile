@@ -12,7 +12,7 @@ DEMO_EMPLOYEES ?= 1000
 DATABASE_URL ?= postgresql://epa@127.0.0.1:$(PG_PORT)/epa
 export DATABASE_URL
 
-.PHONY: run test setup db db-stop migrate demo lint format manifests clean
+.PHONY: run test setup db db-stop migrate demo demo-token lint format manifests bench-load clean
 
 setup: $(VENV)/.installed
 
@@ -37,14 +37,24 @@ demo: migrate
 	$(BIN)/python -m worker seed-demo --employees $(DEMO_EMPLOYEES) --seed 7
 	$(BIN)/python -m worker run
 
-run: demo
+# An admin token for the demo, readable by you alone; the previous demo token is revoked.
+demo-token: migrate
+	@if [ -f .data/demo-token ]; then \
+		$(BIN)/python -m worker tokens revoke "$$(cut -d_ -f2 .data/demo-token)" >/dev/null || true; \
+	fi
+	@umask 077 && $(BIN)/python -m worker tokens create --role admin --name demo > .data/demo-token.new
+	@mv .data/demo-token.new .data/demo-token
+
+run: demo demo-token
 	@echo
 	@echo "EPA API on http://127.0.0.1:$(API_PORT)  (Ctrl-C to stop; 'make db-stop' stops PostgreSQL)"
+	@echo "An admin token is in .data/demo-token (mode 600). In another shell:"
+	@echo "  export EPA_TOKEN=\$$(cat .data/demo-token)"
 	@echo "  curl -s http://127.0.0.1:$(API_PORT)/readyz"
-	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/models/current"
-	@echo "  curl -s 'http://127.0.0.1:$(API_PORT)/api/v1/employees?tier=High&limit=5'"
-	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/employees/E00001"
-	@echo "  curl -s http://127.0.0.1:$(API_PORT)/api/v1/departments"
+	@echo "  curl -s -H \"Authorization: Bearer \$$EPA_TOKEN\" http://127.0.0.1:$(API_PORT)/api/v1/models/current"
+	@echo "  curl -s -H \"Authorization: Bearer \$$EPA_TOKEN\" 'http://127.0.0.1:$(API_PORT)/api/v1/employees?tier=High&limit=5'"
+	@echo "  curl -s -H \"Authorization: Bearer \$$EPA_TOKEN\" http://127.0.0.1:$(API_PORT)/api/v1/employees/E00001"
+	@echo "  curl -s -H \"Authorization: Bearer \$$EPA_TOKEN\" http://127.0.0.1:$(API_PORT)/api/v1/departments"
 	@echo
 	EPA_BIND=127.0.0.1:$(API_PORT) $(BIN)/gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 
@@ -65,6 +75,15 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Bounded load test of the read API on loopback, with its own PostgreSQL and gunicorn; about
+# 3 minutes. Not part of `make test`. Results: docs/performance.md, BENCH_ARGS=--help for options.
+bench-load: $(VENV)/.bench-installed
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
 
 clean: db-stop
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_cors import CORS
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from marshmallow import RAISE
 
-from api import config, db, errors, metrics
-from api.routes import analyze, departments, employees, health, ingest, models, retrain
+from api import auth, config, db, errors, hostile_input, metrics, security_headers
+from api.routes import (
+    analyze,
+    audit,
+    departments,
+    employees,
+    health,
+    ingest,
+    models,
+    retrain,
+    tokens,
+)
 from api.schemas import ErrorResponseSchema
 
 
@@ -28,10 +39,30 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     db.init_app(app)
+    # Unknown query parameters are refused like unknown body fields (webargs drops them by
+    # default): a misspelt filter such as ?teir=Low must not quietly answer for everybody.
+    Blueprint.ARGUMENTS_PARSER.unknown = RAISE
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
-    api = EpaApi(app)
-    for module in (health, ingest, employees, departments, models, retrain, analyze):
+    # The bearer scheme that api.auth marks every /api/v1 operation with.
+    app.config.setdefault("API_SPEC_OPTIONS", auth.SPEC_OPTIONS)
+    api = EpaApi(app, spec_kwargs={"extra_plugins": [auth.BearerSecurityPlugin()]})
+    for module in (
+        health,
+        ingest,
+        employees,
+        departments,
+        models,
+        retrain,
+        analyze,
+        tokens,
+        audit,
+    ):
         api.register_blueprint(module.blp)
     errors.register(app)
+    security_headers.init_app(app)
     metrics.init_app(app, api)
+    # After metrics: a refused request is still timed and counted.
+    auth.init_app(app)
+    # After auth: an anonymous request is refused as such, whatever it carries.
+    hostile_input.init_app(app)
     return app

@@ -24,6 +24,8 @@ def from_environment() -> dict:
         "CORS_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()],
         "MAX_CONTENT_LENGTH": _int("EPA_MAX_UPLOAD_MB", 64) * 1024 * 1024,
         "ANALYZE_MAX_RECORDS": _int("EPA_ANALYZE_MAX_RECORDS", 50_000),
+        # Strict-Transport-Security max-age; 0 (off) since TLS usually ends at the ingress.
+        "HSTS_SECONDS": _int("EPA_HSTS_SECONDS", 0),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
         "API_TITLE": "EPA — Employee Performance Analytics",
         "API_VERSION": "v1",

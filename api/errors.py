@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import psycopg2
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from store.db import PoolTimeout
@@ -60,6 +60,18 @@ def handle_http_exception(exc: HTTPException):
     return error_response(exc.code or 500, exc.description or exc.name)
 
 
+def _log_failure(level: int, what: str, exc: BaseException) -> None:
+    """Log a failed request by names only (exception class, route, request id): never the
+    exception's message or traceback, which can quote values such as an employee's id."""
+    context = {
+        "error": type(exc).__name__,
+        "method": request.method,
+        "endpoint": request.url_rule.rule if request.url_rule is not None else None,
+        "request_id": getattr(g, "request_id", None),
+    }
+    log.log(level, "%s: %s in %s %s (request %s)", what, *context.values(), extra=context)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -72,15 +84,29 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(psycopg2.OperationalError)
+    # A connection the server closed under us ("connection already closed").
+    @app.errorhandler(psycopg2.InterfaceError)
     def _database_unavailable(exc: Exception):
-        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        _log_failure(logging.WARNING, "database unavailable", exc)
         response, code = error_response(503, "the database is unavailable; retry shortly")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, code
+
+    @app.errorhandler(psycopg2.DataError)
+    def _unrepresentable(exc: psycopg2.DataError):
+        # SQLSTATE class 22: a value that passed the schema but that PostgreSQL cannot hold
+        # or compare (a NUL character, a float4 underflow, a time zone offset past ±15:59).
+        # The input is at fault, so 422; the server's message quotes the value, so not sent.
+        _log_failure(logging.INFO, "value refused by the store", exc)
+        return error_response(
+            422,
+            "a value in the request cannot be stored or compared (out of range, or "
+            "characters the store cannot hold)",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return handle_http_exception(exc)
-        log.exception("unhandled error")
+        _log_failure(logging.ERROR, "unhandled error", exc)
         return error_response(500, "internal error")

@@ -84,7 +84,8 @@ def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) ->
             .where(raw[column].notna(), None)
             .map(lambda v: None if v is None else str(v).strip())
         )
-        wanted = sorted({v for v in values.dropna() if v} - batch_ids)
+        # A value with NUL is reported by validation and cannot be sent as a parameter.
+        wanted = sorted({v for v in values.dropna() if v and "\x00" not in v} - batch_ids)
         if not wanted:
             continue
         with conn.cursor() as cur:

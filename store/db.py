@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,10 @@ class Database:
             application_name=application_name,
             connect_timeout=5,
         )
+        # psycopg2's pool keeps at most `minconn` idle connections and closes any other it
+        # gets back, so with 0 every request paid for a new connection (several ms). Raised
+        # only now, since the constructor opens `minconn` connections at once.
+        self._pool.minconn = max_connections
         self._slots = threading.BoundedSemaphore(max_connections)
         self._acquire_timeout = acquire_timeout
 
@@ -52,7 +57,7 @@ class Database:
             raise PoolTimeout(f"no database connection free within {self._acquire_timeout:g} s")
         conn = None
         try:
-            conn = self._pool.getconn()
+            conn = self._checkout()
             yield conn
         finally:
             if conn is not None:
@@ -65,11 +70,34 @@ class Database:
                 self._pool.putconn(conn, close=broken)
             self._slots.release()
 
+    def _checkout(self) -> psycopg2.extensions.connection:
+        """An open connection: idle ones the server closed meanwhile (a restart) are dropped.
+
+        An idle connection has nothing to read; a readable one was closed by the server or
+        holds its last words. A zero-timeout poll of the socket tells, without a round trip."""
+        for _ in range(self._pool.maxconn):
+            conn = self._pool.getconn()
+            readable = select.poll()
+            readable.register(conn.fileno(), select.POLLIN)
+            if not readable.poll(0):
+                return conn
+            self._pool.putconn(conn, close=True)
+        return self._pool.getconn()
+
     @contextmanager
     def transaction(self) -> Iterator[psycopg2.extensions.connection]:
-        """A pooled connection inside one transaction: committed on success, else rolled back."""
-        with self.connection() as conn, conn:
-            yield conn
+        """A pooled connection inside one transaction: committed on success, else rolled back.
+
+        Not `with conn:`, whose rollback on a connection the server already closed raises
+        InterfaceError and hides the OperationalError that says what happened."""
+        with self.connection() as conn:
+            try:
+                yield conn
+            except BaseException:
+                if not conn.closed:
+                    conn.rollback()
+                raise
+            conn.commit()
 
     def close(self) -> None:
         self._pool.closeall()

@@ -1,10 +1,13 @@
 """Read queries behind the API. Every read is an index lookup on the current run: nothing
-here recomputes a model."""
+here recomputes a model. Every read of employee data takes the caller's `Scope` and applies
+it in its SQL."""
 
 from __future__ import annotations
 
 from psycopg2.extensions import connection
 from psycopg2.extras import RealDictCursor
+
+from store.scope import Scope
 
 RUN_SUMMARY_COLUMNS = """run_id, status, is_current, as_of, started_at, finished_at,
     duration_seconds, rows_read, employees_scored, error"""
@@ -56,41 +59,46 @@ def runs(conn: connection, *, before: int | None, limit: int) -> list[dict]:
     )
 
 
-def employee(conn: connection, employee_id: str) -> dict | None:
+def employee(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
+    """The employee's record; None when unknown or outside the scope (indistinguishable)."""
     return _one(
         conn,
-        """SELECT employee_id, name, department, team, job_title, manager_id, hire_date
-           FROM employees WHERE employee_id = %s""",
-        (employee_id,),
+        f"""SELECT employee_id, name, department, team, job_title, manager_id, hire_date
+            FROM employees
+            WHERE employee_id = %(employee_id)s AND {scope.sql("employee_id")}""",
+        {"employee_id": employee_id, **scope.params()},
     )
 
 
-def employee_result(conn: connection, employee_id: str) -> dict | None:
+def employee_result(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
     """The employee's result in the current run."""
     return _one(
         conn,
         f"""SELECT {RESULT_COLUMNS}
             FROM model_runs r JOIN scores s ON s.run_id = r.run_id
-            WHERE r.is_current AND s.employee_id = %s""",
-        (employee_id,),
+            WHERE r.is_current AND s.employee_id = %(employee_id)s
+              AND {scope.sql("s.employee_id")}""",
+        {"employee_id": employee_id, **scope.params()},
     )
 
 
-def employee_history(conn: connection, employee_id: str, limit: int) -> list[dict]:
+def employee_history(conn: connection, employee_id: str, limit: int, *, scope: Scope) -> list[dict]:
     """The employee's results across the kept runs, newest first."""
     return _all(
         conn,
         f"""SELECT {RESULT_COLUMNS}, r.finished_at
             FROM scores s JOIN model_runs r ON r.run_id = s.run_id
-            WHERE s.employee_id = %s AND r.status = 'succeeded'
-            ORDER BY s.run_id DESC LIMIT %s""",
-        (employee_id, limit),
+            WHERE s.employee_id = %(employee_id)s AND r.status = 'succeeded'
+              AND {scope.sql("s.employee_id")}
+            ORDER BY s.run_id DESC LIMIT %(limit)s""",
+        {"employee_id": employee_id, "limit": limit, **scope.params()},
     )
 
 
 def results(
     conn: connection,
     *,
+    scope: Scope,
     department: str | None,
     team: str | None,
     tier: str | None,
@@ -110,6 +118,7 @@ def results(
               AND (%(tier)s::text IS NULL OR s.tier = %(tier)s)
               AND (%(anomaly)s::boolean IS NULL OR s.is_anomaly = %(anomaly)s)
               AND (%(after)s::text IS NULL OR s.employee_id > %(after)s)
+              AND {scope.sql("s.employee_id")}
             ORDER BY s.employee_id
             LIMIT %(limit)s""",
         {
@@ -119,14 +128,16 @@ def results(
             "anomaly": anomaly,
             "after": after,
             "limit": limit,
+            **scope.params(),
         },
     )
 
 
-def department_summaries(conn: connection) -> list[dict]:
+def department_summaries(conn: connection, *, scope: Scope) -> list[dict]:
+    """Per department, over the scored employees within the scope only."""
     return _all(
         conn,
-        """SELECT s.department,
+        f"""SELECT s.department,
                   count(*) AS employees,
                   round(avg(s.score)::numeric, 2)::float AS average_score,
                   round(avg(s.completion_rate)::numeric, 4)::float AS average_completion_rate,
@@ -136,7 +147,8 @@ def department_summaries(conn: connection) -> list[dict]:
                   count(*) FILTER (WHERE s.is_anomaly) AS anomalies,
                   count(*) FILTER (WHERE s.predicted_tier = 'Low') AS predicted_low
            FROM model_runs r JOIN scores s ON s.run_id = r.run_id
-           WHERE r.is_current
+           WHERE r.is_current AND {scope.sql("s.employee_id")}
            GROUP BY s.department
            ORDER BY s.department""",
+        scope.params(),
     )

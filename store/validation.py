@@ -76,6 +76,13 @@ def _rule_schema(dataset: Dataset, today: dt.date) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(f.max, error=f"must be at most {f.max:g}"))
         if f.kind == "text":
             checks.append(pa.Check.str_length(min_value=1, error="must not be blank"))
+            # PostgreSQL text cannot hold NUL, and psycopg2 refuses to send it.
+            checks.append(
+                pa.Check(
+                    lambda s: ~s.str.contains("\x00", regex=False),
+                    error="must not contain NUL characters",
+                )
+            )
         if f.max_length is not None:
             checks.append(
                 pa.Check.str_length(
@@ -124,6 +131,23 @@ def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
         text[is_missing | (text == "")] = None
         out[f.name] = text
     return out
+
+
+def _numbers_as_text(frame: pd.DataFrame, text: pd.DataFrame, dataset: Dataset) -> set[Problem]:
+    """JSON numbers and booleans sent where text is expected: an identifier or a name sent
+    as 5e16 would be stored as '5e+16'. Reported, and emptied so the other cells are still
+    checked. (CSV cells are all text already.)"""
+    found: set[Problem] = set()
+    for f in dataset.fields:
+        if f.kind != "text" or f.name not in frame:
+            continue
+        values = frame[f.name].reset_index(drop=True)
+        # NaN is how pandas marks a key missing from a JSON record: that is no value at all.
+        wrong = values.map(lambda v: type(v) in (int, float, bool) and v == v)
+        for index in values.index[wrong]:
+            found.add(Problem(_row(index), f.name, "must be a string"))
+            text.at[index, f.name] = None
+    return found
 
 
 def _parse_dates(text: pd.DataFrame, dataset: Dataset) -> set[Problem]:
@@ -197,7 +221,8 @@ def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None
         raise ValidationFailed([Problem(None, None, "the batch has no records")])
 
     text = _clean_text(frame.reset_index(drop=True), dataset)
-    found = _parse_dates(text, dataset)
+    found = _numbers_as_text(frame.reset_index(drop=True), text, dataset)
+    found |= _parse_dates(text, dataset)
     try:
         typed = _type_schema(dataset).validate(text, lazy=True)
     except pa.errors.SchemaErrors as err:

@@ -108,8 +108,13 @@ def app(database_url: str):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, database_url: str):
+    """A test client that sends an admin token (tests of other roles make their own)."""
+    from tests.helpers import issue_token
+
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(database_url)}"
+    return client
 
 
 @pytest.fixture

@@ -93,3 +93,18 @@ def seed_demo(database_url: str, employees: int = 150, seed: int = 3) -> dict:
             load(conn, DATASETS[name], validate(frames[name], DATASETS[name]))
     conn.close()
     return frames
+
+
+def issue_token(database_url: str, role: str = "admin", employee_id: str | None = None) -> str:
+    """A real token in that database, made by the store code the CLI uses; the bearer value."""
+    import psycopg2
+
+    from store import tokens
+
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn:
+            _, bearer = tokens.create(conn, role, employee_id=employee_id, name=f"test {role}")
+    finally:
+        conn.close()
+    return bearer

@@ -157,6 +157,7 @@ def test_the_notes_tell_how_to_reach_the_api_and_retrain():
     notes = render()["epa/templates/NOTES.txt"]
     assert "kubectl -n epa port-forward svc/epa-api 8000:80" in notes
     assert "POST http://127.0.0.1:8000/api/v1/models/retrain" in notes
+    assert "exec deploy/epa-api -- python -m worker tokens create --role admin" in notes
     assert "Database: the URL in Secret epa-database, key database-url." in notes
     production = render("production")["epa/templates/NOTES.txt"]
     assert "curl -s -X POST https://epa.example.com/api/v1/models/retrain" in production

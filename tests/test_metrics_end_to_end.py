@@ -7,11 +7,7 @@ anywhere."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -23,17 +19,17 @@ import psycopg2
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
+from tests.helpers import issue_token
+from tests.processes import running_gunicorn
 from tests.prometheus import (
     PrometheusHandle,
     PromQLError,
     ScrapeJob,
-    free_port,
     running_prometheus,
 )
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 EMPLOYEE = "/api/v1/employees/<string:employee_id>"
 HISTORY = "/api/v1/employees/<string:employee_id>/history"
 MAX_ROUNDS = 20
@@ -53,14 +49,17 @@ RECORDING_RULE = "epa:http_requests:sum"
 
 
 class Api:
-    def __init__(self, url: str, metrics_dir: Path) -> None:
+    def __init__(self, url: str, metrics_dir: Path, token: str) -> None:
         self.url = url
         self.metrics_dir = metrics_dir
+        self.token = token
 
     def call(self, path: str, body: dict | None = None) -> int:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            self.url + path, data=data, headers={"Content-Type": "application/json"}
+            self.url + path,
+            data=data,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -87,47 +86,9 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(scored_database_url, tmp_path_factory) -> Iterator[Api]:
-    port = free_port()
-    metrics_dir = tmp_path_factory.mktemp("multiproc")
-    env = {
-        **os.environ,
-        "DATABASE_URL": scored_database_url,
-        "EPA_BIND": f"127.0.0.1:{port}",
-        "EPA_WORKERS": "2",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:api.gunicorn_conf",
-                "api:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    app = Api(f"http://127.0.0.1:{port}", metrics_dir)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log_path.read_text()
-            try:
-                if app.call("/healthz") == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
-        yield app
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    folder = tmp_path_factory.mktemp("gunicorn")
+    with running_gunicorn(scored_database_url, folder, EPA_WORKERS="2") as server:
+        yield Api(server.url, server.metrics_dir, issue_token(scored_database_url))
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,15 @@ import psycopg2
 import pytest
 
 from api import create_app
+from tests.helpers import issue_token
 
 
 @pytest.fixture(scope="module")
 def client(scored_database_url):
     app = create_app({"DATABASE_URL": scored_database_url, "TESTING": True})
-    yield app.test_client()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(scored_database_url)}"
+    yield client
     app.extensions["epa_db"].close()
 
 
@@ -163,7 +166,8 @@ def test_readiness_needs_the_database_but_not_a_run(database_url):
             "run_id": None,
             "reason": "no completed model run yet",
         }
-        assert app.test_client().get("/api/v1/departments").status_code == 404
+        token = {"Authorization": f"Bearer {issue_token(database_url)}"}
+        assert app.test_client().get("/api/v1/departments", headers=token).status_code == 404
     finally:
         app.extensions["epa_db"].close()
 
@@ -173,7 +177,9 @@ def test_readiness_fails_when_the_database_is_unreachable():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["reason"] == "database unreachable"
-    listed = app.test_client().get("/api/v1/employees")
+    # A well-formed token: checking it needs the database, which is what fails here.
+    token = {"Authorization": f"Bearer epa_{'0' * 16}_{'x' * 43}"}
+    listed = app.test_client().get("/api/v1/employees", headers=token)
     assert listed.status_code == 503
     assert listed.headers["Retry-After"] == "5"
 

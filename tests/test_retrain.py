@@ -25,14 +25,13 @@ import pytest
 import yaml
 
 from api import create_app
-from tests.helpers import seed_demo
+from tests.helpers import issue_token, seed_demo
 from worker.retrain import RetrainSettings, job_name, job_status
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "epa"
 CRONJOB = "epa-worker"
 TOKEN = "service-account-token"
-UNUSED_DATABASE = "postgresql://epa@127.0.0.1:9/unused"  # the Kubernetes path never opens it
 
 
 def rendered_worker_cronjob() -> dict:
@@ -156,11 +155,18 @@ def kube(tmp_path):
     server.server_close()
 
 
+def admin_client(app, database_url: str):
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(database_url)}"
+    return client
+
+
 @pytest.fixture
-def kube_client(kube):
+def kube_client(kube, database_url):
+    # The database checks the caller's token and keeps the audit record of the retrain.
     app = create_app(
         {
-            "DATABASE_URL": UNUSED_DATABASE,
+            "DATABASE_URL": database_url,
             "TESTING": True,
             "RETRAIN_MODE": "kubernetes",
             "RETRAIN_KUBECONFIG": kube.kubeconfig,
@@ -168,7 +174,7 @@ def kube_client(kube):
             "RETRAIN_CRONJOB": CRONJOB,
         }
     )
-    yield app.test_client()
+    yield admin_client(app, database_url)
     app.extensions["epa_db"].close()
 
 
@@ -316,7 +322,7 @@ def test_the_mode_is_kubernetes_in_a_pod_and_local_elsewhere():
 @pytest.fixture
 def local_client(database_url):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "RETRAIN_MODE": "local"})
-    yield app.test_client()
+    yield admin_client(app, database_url)
     app.extensions["epa_db"].close()
 
 

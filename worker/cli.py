@@ -10,7 +10,9 @@ import sys
 import click
 import psycopg2
 
+from store import audit
 from store import migrate as migrations
+from store import tokens as token_store
 from store.bulk import load
 from store.datasets import DATASETS, LOAD_ORDER
 from store.validation import validate
@@ -75,6 +77,15 @@ def _stop_on_sigterm(signum, _frame) -> None:
     help="Wait for a run in progress instead of exiting at once.",
 )
 @click.option(
+    "--audit-retention-days",
+    envvar="EPA_AUDIT_RETENTION_DAYS",
+    default=audit.DEFAULT_RETENTION_DAYS,
+    show_default=True,
+    show_envvar=True,
+    type=click.IntRange(1),
+    help="After the run, audit records older than this are deleted.",
+)
+@click.option(
     "--pushgateway-url",
     envvar="EPA_PUSHGATEWAY_URL",
     default=None,
@@ -82,7 +93,12 @@ def _stop_on_sigterm(signum, _frame) -> None:
     help="Prometheus Pushgateway to push the run's batch metrics to (none when unset).",
 )
 def run(
-    database_url: str, window_days: int, keep_runs: int, wait: bool, pushgateway_url: str | None
+    database_url: str,
+    window_days: int,
+    keep_runs: int,
+    wait: bool,
+    audit_retention_days: int,
+    pushgateway_url: str | None,
 ) -> None:
     """Train and score on the latest window and publish one complete run.
 
@@ -97,7 +113,7 @@ def run(
             pushgateway_url,
         )
     except RunFailed as exc:
-        click.echo(str(exc), err=True)
+        click.echo(exc.printable, err=True)
         sys.exit(1)
     click.echo(
         f"run {outcome.status}"
@@ -107,6 +123,7 @@ def run(
             else ""
         )
     )
+    _prune_audit(database_url, audit_retention_days)
 
 
 @cli.command("seed-demo")
@@ -128,3 +145,121 @@ def seed_demo(database_url: str, employees: int, seed: int, months: int) -> None
             log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
     conn.close()
     click.echo(f"demo organisation of {employees} employees loaded")
+
+
+def _cli_audit(conn, action: str, target: str, details: dict) -> None:
+    # Token changes made at a console are audited like those made through the API.
+    audit.record(conn, action, target=target, details={"via": "cli", **details})
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens: create (the secret is shown once), list, revoke."""
+
+
+@tokens.command("create")
+@database_url_option
+@click.option("--role", required=True, type=click.Choice(token_store.ROLES))
+@click.option(
+    "--employee-id", default=None, help="The employee a manager or employee token is bound to."
+)
+@click.option("--name", default="", help="What the token is for, shown by `tokens list`.")
+@click.option("--expires-in-days", default=None, type=click.IntRange(1), help="Never if unset.")
+def tokens_create(
+    database_url: str,
+    role: str,
+    employee_id: str | None,
+    name: str,
+    expires_in_days: int | None,
+) -> None:
+    """Create a token; its secret is printed once, alone on the last line."""
+    with psycopg2.connect(database_url, application_name="epa-tokens") as conn:
+        try:
+            row, bearer = token_store.create(
+                conn, role, employee_id=employee_id, name=name, expires_in_days=expires_in_days
+            )
+        except token_store.TokenError as exc:
+            raise click.UsageError(str(exc)) from exc
+        _cli_audit(
+            conn,
+            "token_create",
+            row["token_id"],
+            {"role": role, "employee_id": employee_id, "name": name},
+        )
+    conn.close()
+    expires = row["expires_at"].isoformat() if row["expires_at"] else "never"
+    click.echo(
+        f"token {row['token_id']} ({role}) created, expires: {expires}; "
+        "its secret, on stdout, is shown this once only",
+        err=True,
+    )
+    click.echo(bearer)
+
+
+@tokens.command("list")
+@database_url_option
+def tokens_list(database_url: str) -> None:
+    """Every token with its role, binding and dates; never a secret."""
+    with psycopg2.connect(database_url, application_name="epa-tokens") as conn:
+        rows = token_store.listing(conn)
+    conn.close()
+
+    def when(value) -> str:
+        return value.isoformat(timespec="seconds") if value else "-"
+
+    click.echo(
+        "token_id\trole\temployee_id\tname\tcreated_at\texpires_at\trevoked_at\tlast_used_at"
+    )
+    for r in rows:
+        click.echo(
+            "\t".join(
+                [
+                    r["token_id"],
+                    r["role"],
+                    r["employee_id"] or "-",
+                    r["name"] or "-",
+                    when(r["created_at"]),
+                    when(r["expires_at"]),
+                    when(r["revoked_at"]),
+                    when(r["last_used_at"]),
+                ]
+            )
+        )
+
+
+@tokens.command("revoke")
+@database_url_option
+@click.argument("token_id")
+def tokens_revoke(database_url: str, token_id: str) -> None:
+    """Revoke a token by its id: it stops working at once."""
+    with psycopg2.connect(database_url, application_name="epa-tokens") as conn:
+        row = token_store.revoke(conn, token_id)
+        if row is None:
+            raise click.UsageError(f"no token {token_id!r}")
+        _cli_audit(conn, "token_revoke", token_id, {"role": row["role"]})
+    conn.close()
+    click.echo(f"token {token_id} revoked")
+
+
+@cli.command("audit-prune")
+@database_url_option
+@click.option(
+    "--retention-days",
+    envvar="EPA_AUDIT_RETENTION_DAYS",
+    default=audit.DEFAULT_RETENTION_DAYS,
+    show_default=True,
+    show_envvar=True,
+    type=click.IntRange(1),
+    help="Audit records older than this are deleted.",
+)
+def audit_prune(database_url: str, retention_days: int) -> None:
+    """Delete audit records older than the retention period (and only those)."""
+    click.echo(f"{_prune_audit(database_url, retention_days)} audit record(s) pruned")
+
+
+def _prune_audit(database_url: str, retention_days: int) -> int:
+    with psycopg2.connect(database_url, application_name="epa-audit-prune") as conn:
+        removed = audit.prune(conn, retention_days)
+    conn.close()
+    log.info("audit log pruned", extra={"removed": removed, "retention_days": retention_days})
+    return removed

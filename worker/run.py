@@ -21,6 +21,24 @@ log = logging.getLogger("epa.worker.run")
 class RunFailed(RuntimeError):
     """The run was recorded as failed; the previous run stays current."""
 
+    def __init__(self, message: str, printable: str | None = None) -> None:
+        super().__init__(message)
+        # What logs and the CLI may show: the message itself may quote data.
+        self.printable = printable or message
+
+
+class NothingToAnalyse(ValueError):
+    """The store holds no task records yet: a precondition whose message names no data."""
+
+
+def _printable(exc: BaseException) -> str:
+    """The failure as the logs may show it. Messages can quote data (a constraint violation
+    names its key's values, a KeyError an employee id), so only the class is printed; the
+    full message is kept in model_runs.error. Our own precondition's message is safe."""
+    if isinstance(exc, NothingToAnalyse):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__} (the reason is recorded in model_runs.error)"
+
 
 @dataclass
 class RunOutcome:
@@ -73,7 +91,10 @@ def execute_run(
             runs.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
             conn.commit()
             log.error("run failed", extra={"run_id": run_id, "error": type(exc).__name__})
-            raise RunFailed(f"run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+            raise RunFailed(
+                f"run {run_id} failed: {type(exc).__name__}: {exc}",
+                f"run {run_id} failed: {_printable(exc)}",
+            ) from exc
     finally:
         # Release the lock explicitly: after close() the server frees it asynchronously,
         # and a run started right after could still find it taken.
@@ -91,7 +112,7 @@ def _train_and_publish(
     with clock.step("read"):
         as_of = training_data.latest_period(conn)
         if as_of is None:
-            raise ValueError("there are no task records to analyse; ingest some first")
+            raise NothingToAnalyse("there are no task records to analyse; ingest some first")
         features, rows_read = training_data.read_window_features(conn, as_of, window_days)
         previous_scores = runs.current_scores(conn)
         conn.rollback()  # end the read transaction; nothing was written

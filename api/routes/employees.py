@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
+from api.auth import current_scope
 from api.db import get_db
 from api.errors import ApiError
 from api.schemas import (
@@ -69,15 +71,25 @@ class EmployeeList(MethodView):
     @blp.response(200, ResultPageSchema)
     def get(self, limit: int, after: str | None = None, **filters):
         """Current results, filtered, in employee_id order (keyset pagination)."""
-        with get_db().connection() as conn:
+        with get_db().transaction() as conn:
             rows = queries.results(
                 conn,
+                scope=current_scope(),
                 department=filters.get("department"),
                 team=filters.get("team"),
                 tier=filters.get("tier"),
                 anomaly=filters.get("anomaly"),
                 after=after,
                 limit=limit,
+            )
+            # One record per request, with its filter and count, not one per row.
+            audit.record_read(
+                conn,
+                "employee_list_read",
+                filters={k: v for k, v in filters.items() if v is not None},
+                after=after,
+                limit=limit,
+                count=len(rows),
             )
         return {
             "data": [present(r) for r in rows],
@@ -93,11 +105,14 @@ class EmployeeResult(MethodView):
     )
     def get(self, employee_id: str):
         """One employee's latest result: score and components, tier, anomaly, prediction."""
-        with get_db().connection() as conn:
-            person = queries.employee(conn, employee_id)
-            if person is None:
-                raise ApiError(404, f"no employee {employee_id!r}")
-            row = queries.employee_result(conn, employee_id)
+        # Out of the caller's scope reads exactly like unknown: existence is not revealed.
+        scope = current_scope()
+        with get_db().transaction() as conn:
+            person = queries.employee(conn, employee_id, scope=scope)
+            row = queries.employee_result(conn, employee_id, scope=scope) if person else None
+            audit.record_read(conn, "employee_read", employee_id, found=row is not None)
+        if person is None:
+            raise ApiError(404, f"no employee {employee_id!r}")
         if row is None:
             raise ApiError(404, f"employee {employee_id!r} has no result in the current run yet")
         return {"employee": person, "result": present(row)}
@@ -110,8 +125,13 @@ class EmployeeHistory(MethodView):
     @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown employee.")
     def get(self, employee_id: str, limit: int):
         """One employee's results across the kept runs, newest first."""
-        with get_db().connection() as conn:
-            if queries.employee(conn, employee_id) is None:
-                raise ApiError(404, f"no employee {employee_id!r}")
-            rows = queries.employee_history(conn, employee_id, limit)
+        scope = current_scope()
+        with get_db().transaction() as conn:
+            found = queries.employee(conn, employee_id, scope=scope) is not None
+            rows = queries.employee_history(conn, employee_id, limit, scope=scope) if found else []
+            audit.record_read(
+                conn, "employee_history_read", employee_id, found=found, count=len(rows)
+            )
+        if not found:
+            raise ApiError(404, f"no employee {employee_id!r}")
         return {"employee_id": employee_id, "results": [present(r) for r in rows]}

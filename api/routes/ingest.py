@@ -11,6 +11,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.db import get_db
 from api.errors import ApiError
 from api.schemas import ErrorResponseSchema, IngestResultSchema, record_schema
@@ -90,6 +91,8 @@ def _ingest(dataset: Dataset) -> dict:
     # load() checks references again inside the transaction: that check is the binding one.
     with get_db().transaction() as conn:
         result = load(conn, dataset, frame)
+        # In the load's own transaction: no committed batch without its record.
+        audit.record(conn, "ingest", dataset.name, **result.to_dict())
     return {"dataset": dataset.name, **result.to_dict()}
 
 
@@ -105,7 +108,10 @@ def _register(dataset: Dataset) -> None:
             requestBody={
                 "required": True,
                 "content": {
-                    "application/json": {"schema": body_schema(many=True)},
+                    # An empty batch has no columns to check, and is refused (422).
+                    "application/json": {
+                        "schema": {"type": "array", "minItems": 1, "items": body_schema}
+                    },
                     "text/csv": {"schema": {"type": "string"}},
                     "multipart/form-data": {
                         "schema": {

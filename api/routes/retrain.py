@@ -10,6 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import audit
+from api.db import get_db
 from api.errors import ApiError
 from api.schemas import ErrorResponseSchema
 from worker.retrain import (
@@ -85,6 +87,8 @@ class Retrain(MethodView):
             started = _launcher().start()
         except RetrainError as exc:
             raise ApiError(exc.code, exc.message) from exc
+        with get_db().transaction() as conn:
+            audit.record(conn, "retrain_start", started["id"], mode=started.get("mode"))
         location = url_for("retrain.RetrainStatus", retrain_id=started["id"])
         return started, 202, {"Location": location}
 
