@@ -98,6 +98,15 @@ def scored_database_url(pg_server: str, template_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def db(scored_database_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """An autocommit connection to the module's scored database, for inspecting it."""
+    connection = psycopg2.connect(scored_database_url)
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
 @pytest.fixture
 def app(database_url: str):
     from api import create_app

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import psycopg2
 import pytest
 
 from api import create_app
@@ -44,14 +43,6 @@ EXPECTED = {
     ("GET", "/api/v1/audit"): ADMIN,
 }
 OPEN = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json")
-
-
-@pytest.fixture(scope="module")
-def db(scored_database_url):
-    conn = psycopg2.connect(scored_database_url)
-    conn.autocommit = True
-    yield conn
-    conn.close()
 
 
 def one(db, sql: str, params=()):

@@ -44,7 +44,6 @@ KUBERNETES_ONLY = re.compile(r"\bkube_\w+")
 # The API under gunicorn with two workers and the traffic it has served, as the metrics
 # tests start and drive it.
 api = end_to_end.api
-db = end_to_end.db
 traffic = end_to_end.traffic
 
 

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg2
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
@@ -89,13 +88,6 @@ def api(scored_database_url, tmp_path_factory) -> Iterator[Api]:
     folder = tmp_path_factory.mktemp("gunicorn")
     with running_gunicorn(scored_database_url, folder, EPA_WORKERS="2") as server:
         yield Api(server.url, server.metrics_dir, issue_token(scored_database_url))
-
-
-@pytest.fixture(scope="module")
-def db(scored_database_url):
-    conn = psycopg2.connect(scored_database_url)
-    yield conn
-    conn.close()
 
 
 def query(db, sql: str) -> list[tuple]:

@@ -3,7 +3,6 @@ probes and the stateless analysis."""
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
 
 from api import create_app
@@ -17,13 +16,6 @@ def client(scored_database_url):
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(scored_database_url)}"
     yield client
     app.extensions["epa_db"].close()
-
-
-@pytest.fixture(scope="module")
-def db(scored_database_url):
-    conn = psycopg2.connect(scored_database_url)
-    yield conn
-    conn.close()
 
 
 def query(db, sql: str, params=()) -> list[tuple]:

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import psycopg2
 import pytest
 
 from api import create_app
 from store import queries
 from store.scope import EVERYONE, NOBODY, Scope
 from tests.helpers import EMPLOYEES, TASK_RECORDS, issue_token
-
-
-@pytest.fixture(scope="module")
-def db(scored_database_url):
-    conn = psycopg2.connect(scored_database_url)
-    conn.autocommit = True
-    yield conn
-    conn.close()
 
 
 def rows(db, sql: str, params=()) -> list[tuple]:

@@ -30,6 +30,16 @@ database_url_option = click.option(
     help="PostgreSQL URL of the EPA store.",
 )
 
+audit_retention_option = click.option(
+    "--audit-retention-days",
+    envvar="EPA_AUDIT_RETENTION_DAYS",
+    default=audit.DEFAULT_RETENTION_DAYS,
+    show_default=True,
+    show_envvar=True,
+    type=click.IntRange(1),
+    help="Audit records older than this many days are deleted (after each run, or now).",
+)
+
 
 @click.group()
 @click.option("--log-level", envvar="EPA_LOG_LEVEL", default="INFO", show_default=True)
@@ -76,15 +86,7 @@ def _stop_on_sigterm(signum, _frame) -> None:
     show_default=True,
     help="Wait for a run in progress instead of exiting at once.",
 )
-@click.option(
-    "--audit-retention-days",
-    envvar="EPA_AUDIT_RETENTION_DAYS",
-    default=audit.DEFAULT_RETENTION_DAYS,
-    show_default=True,
-    show_envvar=True,
-    type=click.IntRange(1),
-    help="After the run, audit records older than this are deleted.",
-)
+@audit_retention_option
 @click.option(
     "--pushgateway-url",
     envvar="EPA_PUSHGATEWAY_URL",
@@ -243,18 +245,10 @@ def tokens_revoke(database_url: str, token_id: str) -> None:
 
 @cli.command("audit-prune")
 @database_url_option
-@click.option(
-    "--retention-days",
-    envvar="EPA_AUDIT_RETENTION_DAYS",
-    default=audit.DEFAULT_RETENTION_DAYS,
-    show_default=True,
-    show_envvar=True,
-    type=click.IntRange(1),
-    help="Audit records older than this are deleted.",
-)
-def audit_prune(database_url: str, retention_days: int) -> None:
+@audit_retention_option
+def audit_prune(database_url: str, audit_retention_days: int) -> None:
     """Delete audit records older than the retention period (and only those)."""
-    click.echo(f"{_prune_audit(database_url, retention_days)} audit record(s) pruned")
+    click.echo(f"{_prune_audit(database_url, audit_retention_days)} audit record(s) pruned")
 
 
 def _prune_audit(database_url: str, retention_days: int) -> int:
