@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from tests.prometheus import free_port
+from tests.prometheus import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 60.0
@@ -126,9 +126,4 @@ def running_gunicorn(database_url: str, folder: Path, **settings: str) -> Iterat
         wait_for(answers, timeout=STARTUP_TIMEOUT_SECONDS, interval=0.2, what="gunicorn")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, timeout=30)
