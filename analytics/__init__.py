@@ -3,15 +3,17 @@
 No I/O and no database: everything takes and returns DataFrames, so it is testable alone.
 """
 
-from analytics.config import AnalysisConfig
+from analytics.config import AnalysisConfig, InsightsConfig
 from analytics.drift import population_stability_index
 from analytics.errors import AnalysisError
-from analytics.pipeline import AnalysisResult, analyze, analyze_records
+from analytics.pipeline import SCORE_OUTPUT_COLUMNS, AnalysisResult, analyze, analyze_records
 
 __all__ = [
+    "SCORE_OUTPUT_COLUMNS",
     "AnalysisConfig",
     "AnalysisError",
     "AnalysisResult",
+    "InsightsConfig",
     "analyze",
     "analyze_records",
     "population_stability_index",

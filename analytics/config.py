@@ -107,6 +107,50 @@ class AnalysisConfig:
         return out
 
 
+@dataclass(frozen=True)
+class InsightsConfig:
+    """Parameters of the HR insights a run derives from its scores (stored with the run).
+
+    Trend rule: an employee's (or team's) score change is the window-0 score minus the
+    score of the earliest window they have (window 2, else window 1); `improving` when it
+    is at least `trend_threshold` points, `declining` when at most -`trend_threshold`,
+    `stable` otherwise, and no trend without an earlier window.
+    """
+
+    trend_threshold: float = 5.0
+    # Training recommendations kept per employee, best first.
+    recommendations_per_employee: int = 3
+    # A program of this many hours counts half as much as a very short one (length discount).
+    length_scale_hours: float = 40.0
+    # Months before and after a completion compared by training effectiveness.
+    effect_months: int = 3
+    # Team suggestions: sizes a move may not cross, and how many per department.
+    min_team_size: int = 3
+    max_team_size: int = 12
+    suggestions_per_department: int = 5
+
+    def __post_init__(self) -> None:
+        if self.trend_threshold <= 0:
+            raise ValueError(f"trend_threshold must be positive, got {self.trend_threshold}")
+        if self.recommendations_per_employee < 1:
+            raise ValueError("recommendations_per_employee must be at least 1")
+        if self.length_scale_hours <= 0:
+            raise ValueError("length_scale_hours must be positive")
+        if not 1 <= self.effect_months <= 12:
+            raise ValueError(f"effect_months must be 1-12, got {self.effect_months}")
+        if not 1 <= self.min_team_size <= self.max_team_size:
+            raise ValueError(
+                f"team sizes must satisfy 1 <= min <= max, got "
+                f"{self.min_team_size}, {self.max_team_size}"
+            )
+        if self.suggestions_per_department < 0:
+            raise ValueError("suggestions_per_department must not be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 # Module-level default so signatures can say `config: AnalysisConfig = DEFAULT_CONFIG`
 # (safe: the dataclass is frozen).
 DEFAULT_CONFIG = AnalysisConfig()
+DEFAULT_INSIGHTS = InsightsConfig()

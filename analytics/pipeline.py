@@ -10,8 +10,15 @@ import numpy as np
 import pandas as pd
 
 from analytics.anomalies import AnomalyDetector
-from analytics.config import DEFAULT_CONFIG, TIER_NAMES, AnalysisConfig
+from analytics.config import (
+    DEFAULT_CONFIG,
+    DEFAULT_INSIGHTS,
+    TIER_NAMES,
+    AnalysisConfig,
+    InsightsConfig,
+)
 from analytics.errors import AnalysisError
+from analytics.explanations import anomaly_drivers, percentile_within, tier_drivers
 from analytics.predictor import (
     PROBABILITY_COLUMNS,
     PredictorOutcome,
@@ -20,8 +27,15 @@ from analytics.predictor import (
     skipped,
     train_predictor,
 )
-from analytics.scoring import FLAG_HOURS_IMPUTED, FLAG_NO_TASKS, check_task_columns, score_window
+from analytics.scoring import (
+    FLAG_HOURS_IMPUTED,
+    FLAG_NO_TASKS,
+    check_task_columns,
+    score_window,
+    weighted_sum,
+)
 from analytics.tiers import TierModel
+from analytics.trends import department_trends, score_change, trend_flags
 
 WINDOW_FEATURE_COLUMNS = (
     "employee_id",
@@ -59,6 +73,16 @@ SCORE_OUTPUT_COLUMNS = (
     "p_medium",
     "p_low",
     "flags",
+    "percentile_department",
+    "percentile_job_title",
+    "score_w1",
+    "score_w2",
+    "tier_w1",
+    "tier_w2",
+    "score_change",
+    "trend",
+    "tier_drivers",
+    "anomaly_drivers",
 )
 RECORD_COLUMNS = ("employee_id", "tasks_total", "tasks_completed", "hours_logged")
 RECORD_OUTPUT_COLUMNS = (
@@ -76,15 +100,19 @@ SCORE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 @dataclass
 class AnalysisResult:
-    """scores: one row per current employee; metrics: JSON-ready; models: fitted estimators."""
+    """scores: one row per current employee; metrics: JSON-ready; models: fitted estimators;
+    department_trends: one row per (department, window) (see analytics.trends)."""
 
     scores: pd.DataFrame
     metrics: dict[str, Any]
     models: dict[str, Any] = field(default_factory=dict)
+    department_trends: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(
-    window_features: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG
+    window_features: pd.DataFrame,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    insights: InsightsConfig = DEFAULT_INSIGHTS,
 ) -> AnalysisResult:
     """Score window 0, name tiers, flag anomalies and predict each employee's next tier.
 
@@ -97,8 +125,17 @@ def analyze(
     by employee_id; prediction columns are None/NaN when the predictor was skipped),
     `metrics` (plain JSON values: employees_scored, rows_per_window, tier_counts,
     tier_mean_score, tier_centroids, anomaly_count, anomaly_ratio, score summary,
-    flag_counts, predicted_tier_counts, predictor) and `models` (tier_model,
-    anomaly_detector, predictor; the last is None when skipped).
+    flag_counts, predicted_tier_counts, predictor, score_scale), `models` (tier_model,
+    anomaly_detector, predictor; the last is None when skipped) and `department_trends`.
+
+    Explanations and trends in `scores`: percentile_department / percentile_job_title
+    (0-100, share of the group at or below the employee); score_w1 / score_w2 (the
+    employee's score in windows 1 and 2, each scored over its own population; NaN when
+    absent) and tier_w1 / tier_w2 (this run's tier model applied to those windows; None
+    when absent); score_change and trend (analytics.trends, `insights.trend_threshold`);
+    tier_drivers (analytics.explanations.tier_drivers; None when the predictor was
+    skipped) and anomaly_drivers (analytics.explanations.anomaly_drivers; None for
+    non-anomalies).
 
     Raises AnalysisError for missing columns, duplicate (employee_id, window) rows,
     inconsistent task counts, or fewer than 3 employees in window 0.
@@ -118,8 +155,11 @@ def analyze(
 
     outcome = _train_next_tier_predictor(scored, tiers, config)
     if outcome.model is not None:
-        predictions = predict_next_tier(outcome.model, predictor_features(cur, scored.get(1)))
+        current_features = predictor_features(cur, scored.get(1))
+        predictions = predict_next_tier(outcome.model, current_features)
+        drivers = tier_drivers(outcome.model, current_features, predictions["predicted_tier"])
     else:
+        drivers = [None] * len(cur)
         predictions = pd.DataFrame(
             {"predicted_tier": pd.Series([None] * len(cur), dtype=object, index=cur.index)}
             | {col: np.full(len(cur), np.nan) for col in PROBABILITY_COLUMNS.values()},
@@ -134,11 +174,31 @@ def analyze(
         p_high=predictions["p_high"],
         p_medium=predictions["p_medium"],
         p_low=predictions["p_low"],
-    ).loc[:, list(SCORE_OUTPUT_COLUMNS)]
+        percentile_department=percentile_within(cur["score"], cur["department"]),
+        percentile_job_title=percentile_within(cur["score"], cur["job_title"]),
+        tier_drivers=drivers,
+        anomaly_drivers=anomaly_drivers(cur, is_anomaly, config.peer_group),
+    )
+    window_tiers = {0: tiers} | {w: tier_model.predict(scored[w]) for w in scored if w != 0}
+    scores = _with_history(scores, scored, window_tiers, insights).loc[
+        :, list(SCORE_OUTPUT_COLUMNS)
+    ]
 
     metrics = _metrics(scores, tier_model, outcome, {w: len(f) for w, f in windows.items()})
+    raw = weighted_sum(
+        cur["completion_rate"].to_numpy(),
+        cur["task_efficiency"].to_numpy(),
+        cur["throughput"].to_numpy(),
+        config,
+    )
+    metrics["score_scale"] = {"raw_min": float(raw.min()), "raw_max": float(raw.max())}
     models = {"tier_model": tier_model, "anomaly_detector": detector, "predictor": outcome.model}
-    return AnalysisResult(scores=scores, metrics=metrics, models=models)
+    return AnalysisResult(
+        scores=scores,
+        metrics=metrics,
+        models=models,
+        department_trends=department_trends(scored, window_tiers),
+    )
 
 
 def analyze_records(
@@ -235,6 +295,32 @@ def _split_windows(window_features: pd.DataFrame) -> dict[int, pd.DataFrame]:
         part["employee_id"] = part["employee_id"].astype(str)
         windows[w] = part
     return windows
+
+
+def _with_history(
+    scores: pd.DataFrame,
+    scored: dict[int, pd.DataFrame],
+    window_tiers: dict[int, np.ndarray],
+    insights: InsightsConfig,
+) -> pd.DataFrame:
+    """Add score_w1/w2, tier_w1/w2, score_change and trend for each window-0 employee."""
+    history: dict[str, Any] = {}
+    for w in (1, 2):
+        score = np.full(len(scores), np.nan)
+        tier = np.full(len(scores), None, dtype=object)
+        if w in scored:
+            where = pd.Index(scored[w]["employee_id"]).get_indexer(scores["employee_id"])
+            found = where >= 0
+            score[found] = scored[w]["score"].to_numpy(dtype=np.float64)[where[found]]
+            tier[found] = window_tiers[w][where[found]]
+        history[f"score_w{w}"] = score
+        # object dtype keeps None for "absent" (a str column would turn it into NaN).
+        history[f"tier_w{w}"] = pd.Series(tier, index=scores.index, dtype=object)
+    change = score_change(scores["score"], history["score_w1"], history["score_w2"])
+    trend = trend_flags(change, insights.trend_threshold)
+    return scores.assign(
+        **history, score_change=change, trend=pd.Series(trend, index=scores.index, dtype=object)
+    )
 
 
 def _tiers_and_anomalies(

@@ -80,6 +80,17 @@ def relative_to_median(values: np.ndarray, groups: np.ndarray | None) -> np.ndar
     return x.to_numpy() / scale
 
 
+def weighted_sum(
+    completion: np.ndarray, efficiency: np.ndarray, throughput: np.ndarray, config: AnalysisConfig
+) -> np.ndarray:
+    """The raw score before the population's min-max rescaling (in [0, 1]).
+
+    One function so explanations can recompute the same raw range the score was scaled by.
+    """
+    w_completion, w_efficiency, w_throughput = config.weights
+    return w_completion * completion + w_efficiency * efficiency + w_throughput * throughput
+
+
 def _peer_groups(frame: pd.DataFrame, config: AnalysisConfig) -> np.ndarray | None:
     if config.peer_group is None or config.peer_group not in frame.columns:
         return None
@@ -155,9 +166,7 @@ def score_window(
 
     efficiency = 1.0 - min_max_by_group(avg_hours, groups, config.clip_quantiles)
     throughput = min_max_by_group(completed, groups, config.clip_quantiles)
-    w_completion, w_efficiency, w_throughput = config.weights
-    raw = w_completion * completion + w_efficiency * efficiency + w_throughput * throughput
-    score = min_max(raw) * 100.0
+    score = min_max(weighted_sum(completion, efficiency, throughput, config)) * 100.0
 
     scored = frame.assign(
         completion_rate=completion,

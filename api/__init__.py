@@ -17,7 +17,9 @@ from api.routes import (
     ingest,
     models,
     retrain,
+    teams,
     tokens,
+    training,
 )
 from api.schemas import ErrorResponseSchema
 
@@ -56,8 +58,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         analyze,
         tokens,
         audit,
+        teams,
+        training,
     ):
         api.register_blueprint(module.blp)
+    api.register_blueprint(teams.compositions)
     errors.register(app)
     security_headers.init_app(app)
     metrics.init_app(app, api)

@@ -29,6 +29,7 @@ SECURITY_SCHEME = "bearerAuth"
 ALL_READERS = frozenset({"admin", "hr", "manager", "employee"})
 STAFF = frozenset({"admin", "hr", "manager"})
 ADMIN = frozenset({"admin"})
+HR = frozenset({"admin", "hr"})
 WRITERS = frozenset({"admin", "hr", "ingest"})
 
 RULES: dict[str, frozenset[str]] = {
@@ -37,6 +38,21 @@ RULES: dict[str, frozenset[str]] = {
     "employees.EmployeeResult": ALL_READERS,
     "employees.EmployeeHistory": ALL_READERS,
     "departments.DepartmentList": ALL_READERS,
+    # Insights of one person follow the same scope as their result.
+    "employees.EmployeeSkillGaps": ALL_READERS,
+    "employees.EmployeeTrend": ALL_READERS,
+    "employees.EmployeeReport": ALL_READERS,
+    # Teams: managers see the teams all of whose members report to them (in the SQL).
+    "teams.TeamList": STAFF,
+    "teams.Team": STAFF,
+    "training.Demand": STAFF,
+    # Department-wide and organisation-wide figures, and what-if moves: HR.
+    "compositions.Evaluate": HR,
+    "training.Effectiveness": HR,
+    "departments.DepartmentTrend": HR,
+    "departments.TeamSuggestions": HR,
+    "departments.DepartmentReportCsv": HR,
+    "departments.DepartmentReportHtml": HR,
     # Run metadata is aggregate; analysis scores posted data and stores nothing.
     "models.RunList": STAFF,
     "models.CurrentRun": STAFF,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from analytics.config import TIER_NAMES as TIERS
+from api.insight_schemas import ExplanationSchema, TrendSchema
 from store.datasets import Dataset
-
-TIERS = ("High", "Medium", "Low")
 
 
 class ProblemSchema(Schema):
@@ -113,6 +113,8 @@ class ResultSchema(Schema):
     flags = fields.List(
         fields.String(), metadata={"description": "data caveats, e.g. no_tasks, hours_imputed"}
     )
+    explanation = fields.Nested(ExplanationSchema)
+    trend = fields.Nested(TrendSchema)
 
 
 class EmployeeSchema(Schema):

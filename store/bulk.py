@@ -44,39 +44,41 @@ def copy_frame(conn: connection, table: sql.Composable, frame: pd.DataFrame) -> 
         cur.copy_expert(statement.as_string(conn), buffer)
 
 
-def _unknown_employee_problems(conn: connection, dataset: Dataset) -> list[Problem]:
+def _unknown_reference_problems(conn: connection, dataset: Dataset) -> list[Problem]:
     problems: list[Problem] = []
-    for column in dataset.employee_refs:
+    for ref in dataset.references:
         # An employees batch may refer to people it brings itself (a new team and its lead).
         # Two ANDed NOT EXISTS plan as anti-joins; NOT (EXISTS OR EXISTS) would run a
         # subquery per row, quadratic on a large batch.
         in_batch = (
-            sql.SQL("AND NOT EXISTS (SELECT FROM staging b WHERE b.employee_id = s.{col})")
+            sql.SQL("AND NOT EXISTS (SELECT FROM staging b WHERE b.{key} = s.{col})")
             if dataset is EMPLOYEES
             else sql.SQL("")
         )
+        names = {"col": sql.Identifier(ref.column), "key": sql.Identifier(ref.key)}
         query = sql.SQL(
             """SELECT s._row FROM staging s
                WHERE s.{col} IS NOT NULL
-                 AND NOT EXISTS (SELECT FROM employees e WHERE e.employee_id = s.{col})
+                 AND NOT EXISTS (SELECT FROM {table} e WHERE e.{key} = s.{col})
                  {in_batch}
                ORDER BY s._row LIMIT %s"""
-        ).format(col=sql.Identifier(column), in_batch=in_batch.format(col=sql.Identifier(column)))
+        ).format(table=sql.Identifier(ref.table), in_batch=in_batch.format(**names), **names)
         with conn.cursor() as cur:
             cur.execute(query, (MAX_PROBLEMS,))
-            problems += [Problem(row, column, "unknown employee") for (row,) in cur.fetchall()]
-    return problems
+            problems += [Problem(row, ref.column, ref.reason) for (row,) in cur.fetchall()]
+    return sorted(problems, key=lambda p: (p.row, p.column))
 
 
 def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) -> list[Problem]:
-    """Rows of an unvalidated batch naming employees the store does not know, found with
-    one query over the distinct identifiers, so a rejected batch lists these problems
-    together with the others instead of one round of fixes later."""
+    """Rows of an unvalidated batch naming employees (or programs) the store does not know,
+    found with one query per column over the distinct identifiers, so a rejected batch
+    lists these problems together with the others instead of one round of fixes later."""
     problems: list[Problem] = []
     batch_ids = (
         set(raw["employee_id"].dropna().astype(str).str.strip()) if dataset is EMPLOYEES else set()
     )
-    for column in dataset.employee_refs:
+    for ref in dataset.references:
+        column = ref.column
         if column not in raw:
             continue
         values = (
@@ -85,24 +87,26 @@ def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) ->
             .map(lambda v: None if v is None else str(v).strip())
         )
         # A value with NUL is reported by validation and cannot be sent as a parameter.
-        wanted = sorted({v for v in values.dropna() if v and "\x00" not in v} - batch_ids)
+        in_batch = batch_ids if ref.table == "employees" else set()
+        wanted = sorted({v for v in values.dropna() if v and "\x00" not in v} - in_batch)
         if not wanted:
             continue
+        query = sql.SQL(
+            """SELECT w FROM unnest(%s::text[]) AS w
+               WHERE NOT EXISTS (SELECT FROM {table} e WHERE e.{key} = w)"""
+        ).format(table=sql.Identifier(ref.table), key=sql.Identifier(ref.key))
         with conn.cursor() as cur:
-            cur.execute(
-                """SELECT w FROM unnest(%s::text[]) AS w
-                   WHERE NOT EXISTS (SELECT FROM employees e WHERE e.employee_id = w)""",
-                (wanted,),
-            )
+            cur.execute(query, (wanted,))
             unknown = {row[0] for row in cur.fetchall()}
         rows = values.index[values.isin(unknown)]
-        problems += [Problem(int(i) + 1, column, "unknown employee") for i in rows[:MAX_PROBLEMS]]
+        problems += [Problem(int(i) + 1, column, ref.reason) for i in rows[:MAX_PROBLEMS]]
     return problems
 
 
 def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
     """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
-    for references to unknown employees; the caller's transaction then rolls back."""
+    for references to unknown employees or programs; the caller's transaction then rolls
+    back."""
     table = sql.Identifier(dataset.table)
     with conn.cursor() as cur:
         cur.execute(
@@ -118,17 +122,25 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
         # reference checks below, which is quadratic on large batches.
         cur.execute("ANALYZE staging")
 
-    problems = _unknown_employee_problems(conn, dataset)
+    problems = _unknown_reference_problems(conn, dataset)
     if problems:
         raise ValidationFailed(problems)
 
     columns = [sql.Identifier(c) for c in dataset.columns]
     values = [sql.Identifier(c) for c in dataset.columns if c not in dataset.key]
+    on_conflict = sql.SQL(
+        "DO UPDATE SET {assign}, updated_at = now() WHERE ({old}) IS DISTINCT FROM ({new})"
+    ).format(
+        assign=sql.SQL(", ").join(sql.SQL("{c} = EXCLUDED.{c}").format(c=c) for c in values),
+        old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in values),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in values),
+    )
+    if not values:  # every column is in the key (training completions): nothing to update
+        on_conflict = sql.SQL("DO NOTHING")
     upsert = sql.SQL(
         """WITH upserted AS (
                INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM staging
-               ON CONFLICT ({key}) DO UPDATE SET {assign}, updated_at = now()
-               WHERE ({old}) IS DISTINCT FROM ({new})
+               ON CONFLICT ({key}) {on_conflict}
                RETURNING (xmax = 0) AS inserted)
            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
            FROM upserted"""
@@ -136,9 +148,7 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
         table=table,
         columns=sql.SQL(", ").join(columns),
         key=sql.SQL(", ").join(sql.Identifier(c) for c in dataset.key),
-        assign=sql.SQL(", ").join(sql.SQL("{c} = EXCLUDED.{c}").format(c=c) for c in values),
-        old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in values),
-        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in values),
+        on_conflict=on_conflict,
     )
     with conn.cursor() as cur:
         cur.execute(upsert)

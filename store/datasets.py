@@ -37,6 +37,23 @@ class RowCheck:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """`column` of a batch must hold a `key` of `table` (reported as `reason` otherwise)."""
+
+    table: str
+    key: str
+    reason: str
+    column: str = ""
+
+    def on(self, column: str) -> Reference:
+        return Reference(self.table, self.key, self.reason, column)
+
+
+EMPLOYEE_REFERENCE = Reference("employees", "employee_id", "unknown employee")
+PROGRAM_REFERENCE = Reference("training_programs", "program_id", "unknown program")
+
+
+@dataclass(frozen=True)
 class Dataset:
     name: str  # as it appears in the URL: /api/v1/ingest/<name>
     table: str
@@ -46,10 +63,19 @@ class Dataset:
     row_checks: tuple[RowCheck, ...] = ()
     # Columns that must name an employee known to the store (or, for employees, in the batch).
     employee_refs: tuple[str, ...] = field(default=())
+    # Columns that must name a training program known to the store.
+    program_refs: tuple[str, ...] = field(default=())
 
     @property
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        """Every column that must name a row of another table, with what it names."""
+        return tuple(EMPLOYEE_REFERENCE.on(c) for c in self.employee_refs) + tuple(
+            PROGRAM_REFERENCE.on(c) for c in self.program_refs
+        )
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -170,16 +196,43 @@ TRAINING_PROGRAMS = Dataset(
     ),
 )
 
+TRAINING_COMPLETIONS = Dataset(
+    name="training-completions",
+    table="training_completions",
+    key=("employee_id", "program_id", "completed_on"),
+    description="Who completed which training program, and when.",
+    fields=(
+        EMPLOYEE_ID,
+        Field(
+            "program_id", "text", "The program's identifier (a training program).", max_length=64
+        ),
+        Field(
+            "completed_on", "date", "Day the program was completed (YYYY-MM-DD).", not_future=True
+        ),
+    ),
+    employee_refs=("employee_id",),
+    program_refs=("program_id",),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (EMPLOYEES, TASK_RECORDS, SURVEYS, SKILLS, ROLE_REQUIREMENTS, TRAINING_PROGRAMS)
+    for d in (
+        EMPLOYEES,
+        TASK_RECORDS,
+        SURVEYS,
+        SKILLS,
+        ROLE_REQUIREMENTS,
+        TRAINING_PROGRAMS,
+        TRAINING_COMPLETIONS,
+    )
 }
 
-# Load order that satisfies references (employees first).
+# Load order that satisfies references (employees first, programs before completions).
 LOAD_ORDER = (
     "employees",
     "role-requirements",
     "training-programs",
+    "training-completions",
     "task-records",
     "surveys",
     "skills",

@@ -17,32 +17,35 @@ RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.jo
     s.completed_tasks, s.total_tasks, s.relative_task_hours, s.relative_throughput,
     s.tier, s.is_anomaly, s.anomaly_score, s.predicted_tier,
     s.p_high, s.p_medium, s.p_low, s.flags,
+    s.percentile_department, s.percentile_job_title, s.score_w1, s.score_w2,
+    s.tier_w1, s.tier_w2, s.score_change, s.trend, s.tier_drivers, s.anomaly_drivers,
+    r.metrics -> 'score_scale' AS score_scale,
     jsonb_build_object(
         'completion', (r.params #>> '{analysis,completion_weight}')::float,
         'efficiency', (r.params #>> '{analysis,efficiency_weight}')::float,
         'throughput', (r.params #>> '{analysis,throughput_weight}')::float) AS weights"""
 
 
-def _all(conn: connection, query: str, params: dict | tuple = ()) -> list[dict]:
+def fetch_all(conn: connection, query: str, params: dict | tuple = ()) -> list[dict]:
     with conn.cursor(cursor_factory=RealDictCursor) as cur:
         cur.execute(query, params)
         return cur.fetchall()
 
 
-def _one(conn: connection, query: str, params: dict | tuple = ()) -> dict | None:
-    rows = _all(conn, query, params)
+def fetch_one(conn: connection, query: str, params: dict | tuple = ()) -> dict | None:
+    rows = fetch_all(conn, query, params)
     return rows[0] if rows else None
 
 
 def current_run_id(conn: connection) -> int | None:
-    row = _one(conn, "SELECT run_id FROM model_runs WHERE is_current")
+    row = fetch_one(conn, "SELECT run_id FROM model_runs WHERE is_current")
     return row["run_id"] if row else None
 
 
 def run(conn: connection, run_id: int | None = None) -> dict | None:
     """One run with its parameters and metrics; the current one when run_id is None."""
     where = "is_current" if run_id is None else "run_id = %(run_id)s"
-    return _one(
+    return fetch_one(
         conn,
         f"SELECT {RUN_SUMMARY_COLUMNS}, params, metrics, timings FROM model_runs WHERE {where}",
         {"run_id": run_id},
@@ -50,7 +53,7 @@ def run(conn: connection, run_id: int | None = None) -> dict | None:
 
 
 def runs(conn: connection, *, before: int | None, limit: int) -> list[dict]:
-    return _all(
+    return fetch_all(
         conn,
         f"""SELECT {RUN_SUMMARY_COLUMNS} FROM model_runs
             WHERE %(before)s::bigint IS NULL OR run_id < %(before)s
@@ -61,7 +64,7 @@ def runs(conn: connection, *, before: int | None, limit: int) -> list[dict]:
 
 def employee(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
     """The employee's record; None when unknown or outside the scope (indistinguishable)."""
-    return _one(
+    return fetch_one(
         conn,
         f"""SELECT employee_id, name, department, team, job_title, manager_id, hire_date
             FROM employees
@@ -72,7 +75,7 @@ def employee(conn: connection, employee_id: str, *, scope: Scope) -> dict | None
 
 def employee_result(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
     """The employee's result in the current run."""
-    return _one(
+    return fetch_one(
         conn,
         f"""SELECT {RESULT_COLUMNS}
             FROM model_runs r JOIN scores s ON s.run_id = r.run_id
@@ -84,7 +87,7 @@ def employee_result(conn: connection, employee_id: str, *, scope: Scope) -> dict
 
 def employee_history(conn: connection, employee_id: str, limit: int, *, scope: Scope) -> list[dict]:
     """The employee's results across the kept runs, newest first."""
-    return _all(
+    return fetch_all(
         conn,
         f"""SELECT {RESULT_COLUMNS}, r.finished_at
             FROM scores s JOIN model_runs r ON r.run_id = s.run_id
@@ -108,7 +111,7 @@ def results(
 ) -> list[dict]:
     """A page of current results in employee_id order (keyset pagination: `after` is the
     last employee_id of the previous page)."""
-    return _all(
+    return fetch_all(
         conn,
         f"""SELECT {RESULT_COLUMNS}
             FROM model_runs r JOIN scores s ON s.run_id = r.run_id
@@ -135,7 +138,7 @@ def results(
 
 def department_summaries(conn: connection, *, scope: Scope) -> list[dict]:
     """Per department, over the scored employees within the scope only."""
-    return _all(
+    return fetch_all(
         conn,
         f"""SELECT s.department,
                   count(*) AS employees,

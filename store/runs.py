@@ -11,6 +11,8 @@ worker, holding the lock and so knowing nobody else is running, marks it abandon
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -68,8 +70,45 @@ def current_scores(conn: connection) -> np.ndarray:
         return np.fromiter((row[0] for row in cur), dtype=float)
 
 
-def _pg_array(flags) -> str:
-    return "{" + ",".join(flags) + "}"
+# Per-run insight tables (store/migrations/versions/0005), written with the scores.
+INSIGHT_TABLES = (
+    "skill_gaps",
+    "training_recommendations",
+    "training_demand",
+    "training_effectiveness",
+    "team_composition",
+    "team_suggestions",
+    "department_trends",
+)
+_JSON_COLUMNS = frozenset({"tier_drivers", "anomaly_drivers", "details"})
+_ARRAY_COLUMNS = frozenset({"flags", "missing_skills"})
+
+
+def _pg_array(values) -> str:
+    """A text[] literal; every element quoted, so skill names with commas or quotes survive."""
+    quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _json_or_null(value) -> str | None:
+    return None if value is None else json.dumps(value, allow_nan=False)
+
+
+def _for_copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """JSON and array columns as the text COPY reads them as."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in _JSON_COLUMNS:
+            out[column] = out[column].map(_json_or_null, na_action="ignore")
+        elif column in _ARRAY_COLUMNS:
+            out[column] = out[column].map(_pg_array)
+    return out
+
+
+def _copy_run_rows(conn: connection, table: str, run_id: int, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    copy_frame(conn, sql.Identifier(table), _for_copy(frame).assign(run_id=run_id))
 
 
 def publish_run(
@@ -82,11 +121,18 @@ def publish_run(
     timings: dict,
     rows_read: int,
     artifact: bytes,
+    insights: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Write all scores and make the run current. Runs inside the caller's transaction."""
-    # The columns of `analytics.analyze(...).scores` are those of the scores table.
-    frame = scores.assign(run_id=run_id, flags=scores["flags"].map(_pg_array))
-    copy_frame(conn, sql.Identifier("scores"), frame)
+    """Write all scores and insight tables and make the run current, inside the caller's
+    single transaction: readers see all of a run or none of it."""
+    # The columns of `analytics.analyze(...).scores` are those of the scores table, and
+    # each insight frame's are its table's (minus run_id).
+    _copy_run_rows(conn, "scores", run_id, scores)
+    unknown = set(insights or {}) - set(INSIGHT_TABLES)
+    if unknown:
+        raise ValueError(f"not an insight table: {', '.join(sorted(unknown))}")
+    for table, frame in (insights or {}).items():
+        _copy_run_rows(conn, table, run_id, frame)
     with conn.cursor() as cur:
         cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
         cur.execute(
@@ -100,7 +146,7 @@ def publish_run(
             (
                 as_of,
                 rows_read,
-                len(frame),
+                len(scores),
                 Json(metrics),
                 Json(timings),
                 artifact,

@@ -35,6 +35,15 @@ class Scope:
                 WHERE %(scope_reports)s)
             SELECT employee_id FROM visible)"""
 
+    def team_sql(self, team: str, run_id: str) -> str:
+        """A condition on `team` (in run `run_id`) that holds when the caller may see every
+        member of the team: a team's figures describe all its members."""
+        if self.everyone:
+            return "true"
+        return f"""{team} IN (
+            SELECT m.team FROM scores m WHERE m.run_id = {run_id}
+            GROUP BY m.team HAVING bool_and({self.sql("m.employee_id")}))"""
+
     def params(self) -> dict:
         return {"scope_root": self.root, "scope_reports": self.reports}
 

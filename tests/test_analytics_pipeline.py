@@ -35,6 +35,16 @@ SCORE_COLUMNS = [
     "p_medium",
     "p_low",
     "flags",
+    "percentile_department",
+    "percentile_job_title",
+    "score_w1",
+    "score_w2",
+    "tier_w1",
+    "tier_w2",
+    "score_change",
+    "trend",
+    "tier_drivers",
+    "anomaly_drivers",
 ]
 
 
@@ -147,6 +157,46 @@ def test_predictor_learns_that_engagement_decides_the_next_tier(result):
     assert scores["predicted_tier"].tail(10).isin(["High", "Medium", "Low"]).all()
 
 
+def test_explanations_are_json_ready_and_present_where_they_apply(result):
+    scores = result.scores
+    anomalies = scores["is_anomaly"]
+    assert anomalies.any()
+    assert (scores["anomaly_drivers"].notna() == anomalies).all()
+    assert all(isinstance(d, list) and d for d in scores["tier_drivers"])
+    drivers = scores[["tier_drivers", "anomaly_drivers"]].to_numpy().tolist()
+    assert json.loads(json.dumps(drivers)) == drivers
+    assert scores[["percentile_department", "percentile_job_title"]].gt(0).all().all()
+    assert scores[["percentile_department", "percentile_job_title"]].le(100).all().all()
+    # Engagement decides the next tier, so it is what drives most predictions.
+    top = pd.Series([d[0]["feature"] for d in scores["tier_drivers"]]).value_counts()
+    assert top.index[0] == "engagement"
+
+
+def test_new_hires_have_no_history_and_everybody_else_a_trend(result):
+    scores = result.scores
+    new_hires, others = scores.tail(10), scores.head(290)
+    assert new_hires[["score_w1", "score_w2", "score_change"]].isna().all().all()
+    assert all(v is None for c in ("tier_w1", "tier_w2", "trend") for v in new_hires[c])
+    assert others[["score_w1", "score_w2", "score_change"]].notna().all().all()
+    assert others["tier_w1"].isin(["High", "Medium", "Low"]).all()
+    assert others["trend"].isin(["improving", "stable", "declining"]).all()
+    expected = others["score"] - others["score_w2"]
+    assert others["score_change"].to_numpy() == pytest.approx(expected.to_numpy())
+
+
+def test_department_trends_cover_every_department_and_window(result):
+    trends = result.department_trends
+    assert trends[["department", "window"]].values.tolist() == [
+        [d, w] for d in ("Engineering", "Sales", "Support") for w in (0, 1, 2)
+    ]
+    assert trends.groupby("window")["employees"].sum().tolist() == [300, 290, 290]
+    tiers = trends[["tier_high", "tier_medium", "tier_low"]].sum(axis=1)
+    assert (tiers == trends["employees"]).all()
+    current = trends[trends.window == 0].set_index("department")["average_score"]
+    by_department = result.scores.groupby("department")["score"].mean()
+    assert current.to_dict() == pytest.approx(by_department.to_dict())
+
+
 def test_tiers_follow_the_planted_groups(features, result):
     current = features[features.window == 0].set_index("employee_id")
     tier = result.scores.set_index("employee_id")["tier"].drop("E0000")
@@ -174,6 +224,7 @@ def test_without_history_the_predictor_is_skipped_with_a_reason(features):
     assert result.models["predictor"] is None
     assert result.scores["predicted_tier"].isna().all()
     assert result.scores[["p_high", "p_medium", "p_low"]].isna().all().all()
+    assert all(d is None for d in result.scores["tier_drivers"])
     assert len(result.scores) == 300
 
 

@@ -18,6 +18,7 @@ EVERY_READER = {"admin", "hr", "manager", "employee"}
 STAFF = {"admin", "hr", "manager"}
 WRITERS = {"admin", "hr", "ingest"}
 ADMIN = {"admin"}
+HR = {"admin", "hr"}
 
 # Who may call what, written out independently of api.auth.RULES: (method, rule) -> roles.
 EXPECTED = {
@@ -25,6 +26,18 @@ EXPECTED = {
     ("GET", "/api/v1/employees/<string:employee_id>"): EVERY_READER,
     ("GET", "/api/v1/employees/<string:employee_id>/history"): EVERY_READER,
     ("GET", "/api/v1/departments"): EVERY_READER,
+    ("GET", "/api/v1/employees/<string:employee_id>/skill-gaps"): EVERY_READER,
+    ("GET", "/api/v1/employees/<string:employee_id>/trend"): EVERY_READER,
+    ("GET", "/api/v1/employees/<string:employee_id>/report"): EVERY_READER,
+    ("GET", "/api/v1/teams"): STAFF,
+    ("GET", "/api/v1/teams/<string:team>"): STAFF,
+    ("GET", "/api/v1/training/demand"): STAFF,
+    ("GET", "/api/v1/training/effectiveness"): HR,
+    ("POST", "/api/v1/compositions/evaluate"): HR,
+    ("GET", "/api/v1/departments/<string:department>/trend"): HR,
+    ("GET", "/api/v1/departments/<string:department>/team-suggestions"): HR,
+    ("GET", "/api/v1/departments/<string:department>/report.csv"): HR,
+    ("GET", "/api/v1/departments/<string:department>/report.html"): HR,
     ("GET", "/api/v1/models"): STAFF,
     ("GET", "/api/v1/models/current"): STAFF,
     ("GET", "/api/v1/models/<int:run_id>"): STAFF,
@@ -37,6 +50,7 @@ EXPECTED = {
     ("POST", "/api/v1/ingest/skills"): WRITERS,
     ("POST", "/api/v1/ingest/role-requirements"): WRITERS,
     ("POST", "/api/v1/ingest/training-programs"): WRITERS,
+    ("POST", "/api/v1/ingest/training-completions"): WRITERS,
     ("GET", "/api/v1/tokens"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,
     ("DELETE", "/api/v1/tokens/<string:token_id>"): ADMIN,
@@ -98,14 +112,25 @@ def test_each_role_is_allowed_or_refused_as_the_role_table_says(
     app, bearer, db, manager_id, method, rule
 ):
     run_id = one(db, "SELECT run_id FROM model_runs WHERE is_current")[0]
+    team, department = one(
+        db, "SELECT team, department FROM employees WHERE employee_id = %s", (manager_id,)
+    )
     path = (
         rule.replace("<string:employee_id>", manager_id)
+        .replace("<string:team>", team)
+        .replace("<string:department>", department)
         .replace("<int:run_id>", str(run_id))
         .replace("<string:retrain_id>", "no-such-retrain")
         .replace("<string:token_id>", "0" * 16)
     )
     # Bodies that are refused by validation: an allowed call must not change the store.
-    body = {"records": []} if rule.endswith("/analyze") else []
+    body = (
+        {"records": []}
+        if rule.endswith("/analyze")
+        else {"moves": []}
+        if rule.endswith("/evaluate")
+        else []
+    )
     client = app.test_client()
     for role in ROLES:
         headers = {"Authorization": f"Bearer {bearer[role]}"}

@@ -452,3 +452,75 @@ def test_a_future_end_period_still_has_no_future_dates():
 def test_invalid_arguments_are_refused(kwargs):
     with pytest.raises(ValueError):
         generate_organisation(**kwargs)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_training_completions_name_generated_people_and_programs_for_their_gaps(org):
+    done = org["training-completions"]
+    people = org["employees"].set_index("employee_id")
+    assert set(done.program_id) <= set(org["training-programs"].program_id)
+    assert set(done.employee_id) <= set(people.index)
+    assert 0.08 < len(done) / SIZE < 0.25
+    assert (done.completed_on.values >= people.hire_date.reindex(done.employee_id).values).all()
+    months_ago = done.completed_on.map(lambda d: (END.year - d.year) * 12 + END.month - d.month)
+    assert months_ago.between(4, 8).all()
+    # Each program builds a skill the person's role requires above their level.
+    trained = done.merge(org["training-programs"][["program_id", "skill"]])
+    trained = trained.merge(people.job_title.reset_index()).merge(org["role-requirements"])
+    trained = trained.merge(org["skills"], on=["employee_id", "skill"])
+    assert len(trained) == len(done)
+    assert (trained.level < trained.required_level).all()
+
+
+def test_training_lifts_the_completion_rate_except_for_one_program(large_org):
+    records = large_org["task-records"]
+    done = large_org["training-completions"]
+    month = done.completed_on.map(lambda d: d.replace(day=1))
+    joined = records.merge(done.assign(month=month), on="employee_id")
+    joined = joined[joined.tasks_total > 0]
+    after = joined.period > joined.month
+    before = joined.period < joined.month
+    rate = joined.tasks_completed / joined.tasks_total
+    per_person = pd.DataFrame(
+        {
+            "before": rate[before].groupby(joined.employee_id[before]).mean(),
+            "after": rate[after].groupby(joined.employee_id[after]).mean(),
+        }
+    ).dropna()
+    per_person["program_id"] = done.set_index("employee_id").program_id
+    change = per_person.after - per_person.before
+    # The dud is the second most taken program (ties: catalogue order).
+    taken = done.program_id.value_counts().reindex(
+        large_org["training-programs"].program_id, fill_value=0
+    )
+    dud = taken.index[np.argsort(-taken.to_numpy(), kind="stable")[1]]
+    assert change[per_person.program_id != dud].mean() > 0.04
+    assert abs(change[per_person.program_id == dud].mean()) < 0.04
+
+
+def test_training_completions_load_after_programs_and_employees(database_url):
+    import psycopg2
+
+    from store.datasets import LOAD_ORDER
+    from tests.helpers import seed_demo
+
+    order = list(LOAD_ORDER)
+    assert order.index("training-completions") > order.index("training-programs")
+    assert order.index("training-completions") > order.index("employees")
+    frames = seed_demo(database_url, employees=150)
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT count(*), count(p.program_id), count(e.employee_id)
+                   FROM training_completions c
+                   LEFT JOIN training_programs p USING (program_id)
+                   LEFT JOIN employees e USING (employee_id)"""
+            )
+            stored, with_program, with_employee = cur.fetchone()
+    finally:
+        conn.close()
+    assert stored == len(frames["training-completions"]) > 0
+    assert with_program == with_employee == stored

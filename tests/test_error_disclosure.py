@@ -104,6 +104,16 @@ def test_values_the_store_cannot_hold_are_refused_with_422(client, stored):
     assert in_query.status_code == 422
     assert in_query.get_json()["problems"][0]["field"] == "department"
     assert client.get("/api/v1/employees/E%002").status_code == 404
+    in_body = client.post("/api/v1/tokens", json={"role": "manager", "employee_id": "E\x002"})
+    assert in_body.status_code == 422
+    assert in_body.get_json()["problems"] == [
+        {"location": "json", "field": "employee_id", "reason": "contains NUL"}
+    ]
+    nested = client.post(
+        "/api/v1/compositions/evaluate", json={"moves": [{"employee_id": "E2", "to_team": "\x00"}]}
+    )
+    assert nested.status_code == 422
+    assert nested.get_json()["problems"][0]["field"] == "moves.0.to_team"
 
 
 def test_unknown_query_parameters_are_refused_like_unknown_body_fields(client):

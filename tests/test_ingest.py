@@ -213,3 +213,95 @@ def test_a_request_over_the_size_limit_is_refused_with_413(app, client):
     response = client.post("/api/v1/ingest/employees", data="x" * 2048, content_type="text/csv")
     assert response.status_code == 413
     assert response.json["status"] == "error"
+
+
+# --------------------------------------------------------------------------- training completions
+
+PROGRAMS = [
+    {
+        "program_id": "TP1",
+        "name": "Python Foundations",
+        "skill": "Python",
+        "level_gain": 1,
+        "duration_hours": 12,
+    }
+]
+COMPLETIONS = [
+    {"employee_id": "E2", "program_id": "TP1", "completed_on": "2026-05-14"},
+    {"employee_id": "E3", "program_id": "TP1", "completed_on": "2026-06-02"},
+]
+
+
+def test_a_good_batch_of_training_completions_loads(client, conn):
+    post(client, "employees", EMPLOYEES)
+    post(client, "training-programs", PROGRAMS)
+    response = post(client, "training-completions", COMPLETIONS)
+    assert response.status_code == 200, response.json
+    assert response.json["inserted"] == 2
+    stored = [row[:3] for row in snapshot(conn, "training_completions")]
+    assert [(e, p, d.isoformat()) for e, p, d in stored] == [
+        ("E2", "TP1", "2026-05-14"),
+        ("E3", "TP1", "2026-06-02"),
+    ]
+    assert post(client, "training-completions", COMPLETIONS).json["unchanged"] == 2
+
+
+def test_unknown_program_is_reported_with_row_and_column(client, conn):
+    post(client, "employees", EMPLOYEES)
+    post(client, "training-programs", PROGRAMS)
+    post(client, "training-completions", COMPLETIONS[:1])
+    before = snapshot(conn, "training_completions")
+    records = [
+        COMPLETIONS[1],
+        {"employee_id": "E2", "program_id": "TP404", "completed_on": "2026-06-03"},
+        {"employee_id": "E404", "program_id": "TP1", "completed_on": "2026-06-03"},
+    ]
+    response = post(client, "training-completions", records)
+    assert response.status_code == 422, response.json
+    assert {(p["row"], p["column"], p["reason"]) for p in response.json["problems"]} == {
+        (2, "program_id", "unknown program"),
+        (3, "employee_id", "unknown employee"),
+    }
+    assert snapshot(conn, "training_completions") == before
+
+
+def test_unknown_program_is_listed_together_with_other_problems_and_nothing_is_written(
+    client, conn
+):
+    post(client, "employees", EMPLOYEES)
+    post(client, "training-programs", PROGRAMS)
+    records = [
+        {"employee_id": "E2", "program_id": "TP404", "completed_on": "2999-01-01"},
+        {"employee_id": "E3", "program_id": "TP1", "completed_on": "yesterday"},
+    ]
+    response = post(client, "training-completions", records)
+    assert response.status_code == 422
+    assert {(p["row"], p["column"]) for p in response.json["problems"]} == {
+        (1, "program_id"),
+        (1, "completed_on"),
+        (2, "completed_on"),
+    }
+    reasons = {p["reason"] for p in response.json["problems"]}
+    assert "unknown program" in reasons and "must not be in the future" in reasons
+    assert count(conn, "training_completions") == 0
+
+
+def test_completions_are_checked_against_programs_at_load_too(conn):
+    # The binding check inside the load's transaction, for a batch that passed validation.
+    import pandas as pd
+
+    from store.bulk import load
+    from store.datasets import DATASETS
+    from store.validation import ValidationFailed, validate
+
+    with conn:
+        load(conn, DATASETS["employees"], validate(pd.DataFrame(EMPLOYEES), DATASETS["employees"]))
+    dataset = DATASETS["training-completions"]
+    frame = validate(pd.DataFrame(COMPLETIONS), dataset)
+    with pytest.raises(ValidationFailed) as failed, conn:
+        load(conn, dataset, frame)
+    assert [(p.row, p.column, p.reason) for p in failed.value.problems] == [
+        (1, "program_id", "unknown program"),
+        (2, "program_id", "unknown program"),
+    ]
+    assert count(conn, "training_completions") == 0

@@ -9,12 +9,30 @@ from collections.abc import Iterator
 import psycopg2
 import pytest
 from psycopg2 import errors
-from psycopg2.extras import RealDictCursor, execute_values
+from psycopg2.extras import Json, RealDictCursor, execute_values
 
 from store import migrate
 from tests.conftest import admin
 
 READER = "epa_grafana"
+# The views of 0006 over the per-run insight tables of 0005.
+INSIGHT_VIEWS = (
+    "training_demand_by_department_run",
+    "department_trends",
+    "department_trend_flags",
+    "training_effectiveness",
+    "team_balance_by_department",
+)
+INSIGHT_TABLES = (
+    "skill_gaps",
+    "training_recommendations",
+    "training_demand",
+    "training_effectiveness",
+    "team_composition",
+    "team_suggestions",
+    "department_trends",
+    "training_completions",
+)
 UTC = dt.UTC
 
 # department -> team -> number of people. Group sizes chosen around the default minimum of 5.
@@ -185,7 +203,7 @@ def test_a_minimum_below_three_is_refused(conn, org):
         set_min_group_size(conn, 2)
 
 
-def test_without_a_settings_row_the_views_show_nothing(conn, org):
+def test_without_a_settings_row_the_views_show_nothing(conn, insights):
     with conn, conn.cursor() as cur:
         cur.execute("DELETE FROM reporting.settings")
     for view in reporting_views(conn):
@@ -318,6 +336,235 @@ def test_department_headcount_lists_only_departments_large_enough(conn, org):
     ]
 
 
+# --------------------------------------------------------------------------- insights of a run
+# The per-run insight tables (0005) as the worker stores them, read through 0006's views.
+
+
+def insert(cur, table: str, columns: str, values: list[tuple]) -> None:
+    execute_values(cur, f"INSERT INTO {table} ({columns}) VALUES %s", values)
+
+
+def set_run_params(conn, run_id: int, params: dict) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute("UPDATE model_runs SET params = %s WHERE run_id = %s", (Json(params), run_id))
+
+
+DEMAND_COLUMNS = (
+    "run_id, level, department, team, skill, employees_with_gap, total_gap_levels, "
+    "program_id, program_name, training_hours"
+)
+TRENDS_COLUMNS = (
+    'run_id, department, "window", period_end, employees, average_score, tier_high, '
+    "tier_medium, tier_low"
+)
+EFFECT_COLUMNS = (
+    "run_id, program_id, program_name, skill, metric, participants, comparison_employees, "
+    "effect, ci_low, ci_high"
+)
+TEAM_COLUMNS = (
+    "run_id, team, department, members, tier_high, tier_medium, tier_low, average_score, "
+    "required_skills, covered_skills, skill_coverage, average_workload, workload_cv"
+)
+
+
+@pytest.fixture
+def insights(conn, org) -> dict[str, int]:
+    """Insight rows for the current run, and different ones for the older run (which the
+    current-run views must ignore); the org's run ids."""
+    current, old = org["current"], org["old"]
+    with conn, conn.cursor() as cur:
+        insert(cur, "training_demand", DEMAND_COLUMNS, [
+            (current, "department", "Engineering", None, "Python", 5, 9, "TP1", "Python 1", 50.0),
+            (current, "department", "Engineering", None, "Excel", 4, 4, "TP3", "Excel", 16.0),
+            (current, "department", "Sales", None, "Negotiation", 6, 12, None, None, None),
+            (current, "team", "Sales", "North", "Negotiation", 6, 12, None, None, None),
+            (old, "department", "Finance", None, "Tax law", 7, 7, "TP9", "Tax law", 70.0),
+        ])  # fmt: skip
+        # Sales: +5 from window 2 (the threshold exactly); Finance: -5; Support has no
+        # window 2, so its change is from window 1; Engineering has window 0 only; Legal is
+        # too small; Marketing's window 2 had 3 people, whose average the change would give.
+        trends = [
+            ("Sales", [(9, 55.0), (9, 52.0), (9, 50.0)]),
+            ("Finance", [(10, 45.0), (10, 47.5), (10, 50.0)]),
+            ("Support", [(12, 54.9), (11, 50.0)]),
+            ("Engineering", [(6, 60.0)]),
+            ("Legal", [(2, 80.0), (2, 40.0)]),
+            ("Marketing", [(7, 70.0), (6, 60.0), (3, 20.0)]),
+        ]
+        insert(cur, "department_trends", TRENDS_COLUMNS, [
+            (current, department, window, dt.date(2026, 9 - window, 1), n, average, 1, n - 2, 1)
+            for department, windows in trends
+            for window, (n, average) in enumerate(windows)
+        ] + [
+            (old, "Sales", window, dt.date(2026, 8 - window, 1), 8, 30.0, 0, 7, 1)
+            for window in range(3)
+        ])  # fmt: skip
+        insert(cur, "training_effectiveness", EFFECT_COLUMNS, [
+            (current, "TP1", "Python 101", "Python", "score", 5, 40, 3.5, 1.0, 6.0),
+            (current, "TP1", "Python 101", "Python", "completion_rate", 5, 40, 0.1, -0.05, 0.25),
+            (current, "TP2", "Advanced Python", "Python", "score", 4, 40, 9.0, 2.0, 16.0),
+            (current, "TP3", "Excel", "Excel", "score", 8, 3, 1.0, -4.0, 6.0),
+            (old, "TP1", "Python 101", "Python", "score", 6, 30, -2.0, -5.0, 1.0),
+        ])  # fmt: skip
+        # (team, department, members, high, skill coverage, workload cv)
+        teams = [
+            ("North", "Sales", 6, 3, 1.0, 0.2),
+            ("South", "Sales", 3, 0, 0.5, 0.4),
+            ("Tax", "Finance", 5, 1, 1.0, 0.1),
+            ("Audit", "Finance", 5, 4, 0.8, 0.3),
+            ("Counsel", "Legal", 2, 1, 0.5, 0.0),
+        ]
+        insert(cur, "team_composition", TEAM_COLUMNS, [
+            (current, team, department, n, high, n - high, 0, 50.0, 4, round(4 * cov), cov,
+             30.0, cv)
+            for team, department, n, high, cov, cv in teams
+        ] + [(old, "North", "Sales", 6, 0, 6, 0, 50.0, 4, 1, 0.25, 30.0, 0.9)])  # fmt: skip
+    return org
+
+
+def test_training_demand_of_the_current_run_hides_fewer_people_with_a_gap_than_the_minimum(
+    conn, insights
+):
+    found = rows(
+        conn,
+        "SELECT department, skill, employees_with_gap, total_gap_levels, program, "
+        "training_hours FROM reporting.training_demand_by_department_run ORDER BY 1, 2",
+    )
+    # Excel: 4 people with the gap (hidden); team rows and the older run's Finance: not shown.
+    assert found == [
+        {"department": "Engineering", "skill": "Python", "employees_with_gap": 5,
+         "total_gap_levels": 9, "program": "Python 1", "training_hours": 50.0},
+        {"department": "Sales", "skill": "Negotiation", "employees_with_gap": 6,
+         "total_gap_levels": 12, "program": None, "training_hours": None},
+    ]  # fmt: skip
+    set_min_group_size(conn, 4)
+    shown = rows(conn, "SELECT skill FROM reporting.training_demand_by_department_run")
+    assert {r["skill"] for r in shown} == {"Python", "Excel", "Negotiation"}
+
+
+def test_department_trends_give_a_point_per_succeeded_run_window_and_large_department(
+    conn, insights
+):
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO model_runs (status, as_of) VALUES ('failed', '2026-09-01') "
+            "RETURNING run_id"
+        )
+        (failed,) = cur.fetchone()
+        insert(cur, "department_trends", TRENDS_COLUMNS, [
+            (failed, "Sales", 0, dt.date(2026, 9, 1), 9, 99.0, 9, 0, 0)
+        ])  # fmt: skip
+    sales = rows(
+        conn,
+        'SELECT time, run_id, "window", employees, average_score, high, medium, low '
+        "FROM reporting.department_trends WHERE department = 'Sales' ORDER BY run_id, time",
+    )
+    old, current = insights["old"], insights["current"]
+    assert [(r["run_id"], r["time"], r["average_score"]) for r in sales] == [
+        (old, dt.datetime(2026, 6, 1, tzinfo=UTC), 30.0),
+        (old, dt.datetime(2026, 7, 1, tzinfo=UTC), 30.0),
+        (old, dt.datetime(2026, 8, 1, tzinfo=UTC), 30.0),
+        (current, dt.datetime(2026, 7, 1, tzinfo=UTC), 50.0),
+        (current, dt.datetime(2026, 8, 1, tzinfo=UTC), 52.0),
+        (current, dt.datetime(2026, 9, 1, tzinfo=UTC), 55.0),
+    ]  # the failed run's point is not there
+    assert [r["window"] for r in sales[3:]] == [2, 1, 0]
+    assert (sales[-1]["employees"], sales[-1]["high"], sales[-1]["medium"]) == (9, 1, 7)
+    assert sales[-1]["low"] == 1
+    current_points = rows(
+        conn,
+        'SELECT department, "window" FROM reporting.department_trends WHERE run_id = %s',
+        (current,),
+    )
+    # Legal (2 people) and Marketing's window 2 (3 people) are hidden.
+    assert {(r["department"], r["window"]) for r in current_points} == {
+        ("Sales", 0), ("Sales", 1), ("Sales", 2), ("Finance", 0), ("Finance", 1),
+        ("Finance", 2), ("Support", 0), ("Support", 1), ("Engineering", 0),
+        ("Marketing", 0), ("Marketing", 1),
+    }  # fmt: skip
+
+
+def trend_flags(conn) -> dict[str, tuple]:
+    found = rows(conn, "SELECT * FROM reporting.department_trend_flags")
+    return {
+        r["department"]: (r["score_change"], r["trend"], r["threshold"], r["average_score"])
+        for r in found
+    }
+
+
+def test_department_trend_flags_follow_the_analytics_rule_at_the_default_threshold(conn, insights):
+    flags = trend_flags(conn)  # the run stores no insights parameters: 5.0
+    # Legal is too small; Marketing's change would reveal its 3-person window 2.
+    assert set(flags) == {"Sales", "Finance", "Support", "Engineering"}
+    assert flags["Sales"] == (pytest.approx(5.0), "improving", 5.0, 55.0)
+    assert flags["Finance"] == (pytest.approx(-5.0), "declining", 5.0, 45.0)
+    # From window 1, the earliest Support has; 4.9 stays below the threshold.
+    assert flags["Support"][:2] == (pytest.approx(4.9), "stable")
+    assert flags["Engineering"][:2] == (None, None)  # no earlier window, no trend
+
+
+def test_department_trend_flags_use_the_threshold_the_current_run_was_given(conn, insights):
+    set_run_params(conn, insights["current"], {"insights": {"trend_threshold": 4.9}})
+    set_run_params(conn, insights["old"], {"insights": {"trend_threshold": 50.0}})
+    flags = trend_flags(conn)
+    assert {d: flags[d][1] for d in ("Sales", "Finance", "Support")} == {
+        "Sales": "improving", "Finance": "declining", "Support": "improving"
+    }  # fmt: skip
+    set_run_params(conn, insights["current"], {"insights": {"trend_threshold": 5.5}})
+    flags = trend_flags(conn)
+    assert {d: flags[d][1:3] for d in ("Sales", "Finance")} == {
+        "Sales": ("stable", 5.5), "Finance": ("stable", 5.5)
+    }  # fmt: skip
+
+
+def test_training_effectiveness_shows_programmes_with_enough_participants_and_comparisons(
+    conn, insights
+):
+    found = rows(
+        conn,
+        "SELECT program_name, skill, metric, participants, comparison_employees, effect, "
+        "ci_low, ci_high FROM reporting.training_effectiveness ORDER BY metric DESC",
+    )
+    # Advanced Python had 4 participants, Excel 3 comparison employees: both hidden; the
+    # older run's Python 101 figures are not the current ones.
+    assert found == [
+        {"program_name": "Python 101", "skill": "Python", "metric": "score",
+         "participants": 5, "comparison_employees": 40, "effect": 3.5, "ci_low": 1.0,
+         "ci_high": 6.0},
+        {"program_name": "Python 101", "skill": "Python", "metric": "completion_rate",
+         "participants": 5, "comparison_employees": 40, "effect": pytest.approx(0.1),
+         "ci_low": pytest.approx(-0.05), "ci_high": pytest.approx(0.25)},
+    ]  # fmt: skip
+    set_min_group_size(conn, 3)
+    shown = rows(conn, "SELECT program_name FROM reporting.training_effectiveness")
+    assert {r["program_name"] for r in shown} == {"Python 101", "Advanced Python", "Excel"}
+
+
+def test_team_balance_summarises_the_teams_of_large_enough_departments(conn, insights):
+    found = {
+        r["department"]: r for r in rows(conn, "SELECT * FROM reporting.team_balance_by_department")
+    }
+    assert set(found) == {"Sales", "Finance"}  # Legal has 2 members
+    finance = found["Finance"]
+    assert (finance["run_id"], finance["teams"], finance["members"]) == (insights["current"], 2, 10)
+    assert finance["average_skill_coverage"] == pytest.approx((1.0 + 0.8) / 2)
+    assert finance["average_workload_cv"] == pytest.approx((0.1 + 0.3) / 2)
+    assert finance["teams_below_full_coverage"] == 1
+    assert finance["high_share_spread"] == pytest.approx(4 / 5 - 1 / 5)
+    sales = found["Sales"]  # the current run's teams, not the older run's North
+    assert (sales["teams"], sales["members"], sales["teams_below_full_coverage"]) == (2, 9, 1)
+    assert sales["average_skill_coverage"] == pytest.approx(0.75)
+    # South (3 people) is too small to compare: its share would be its members' tiers.
+    assert sales["high_share_spread"] is None
+
+    set_min_group_size(conn, 3)
+    spreads = {
+        r["department"]: r["high_share_spread"]
+        for r in rows(conn, "SELECT * FROM reporting.team_balance_by_department")
+    }
+    assert spreads == {"Sales": pytest.approx(3 / 6 - 0 / 3), "Finance": pytest.approx(0.6)}
+
+
 def test_no_view_has_an_identifier_or_a_name_column(conn):
     found = rows(
         conn,
@@ -370,11 +617,21 @@ def test_the_reader_role_has_no_special_powers(conn):
 
 def test_the_reader_can_select_every_view(reader, conn):
     views = reporting_views(conn)
-    assert len(views) == 8
+    assert len(views) == 8 + len(INSIGHT_VIEWS)
+    assert set(INSIGHT_VIEWS) <= set(views)
     for view in views:
         assert isinstance(rows(reader, f"SELECT * FROM reporting.{view} LIMIT 5"), list)
     assert rows(reader, "SELECT employees FROM reporting.department_headcount "
                         "WHERE department = 'Engineering'") == [{"employees": 6}]  # fmt: skip
+
+
+def test_the_reader_sees_what_the_insight_views_show(reader, insights):
+    # Granted by 0006 through 0002's procedure: views added later are readable too.
+    for view in INSIGHT_VIEWS:
+        assert rows(reader, f"SELECT * FROM reporting.{view}"), view
+    flags = rows(reader, "SELECT trend FROM reporting.department_trend_flags "
+                         "WHERE department = 'Sales'")  # fmt: skip
+    assert flags == [{"trend": "improving"}]
 
 
 def test_the_reader_is_refused_on_every_table(reader, conn):
@@ -387,6 +644,7 @@ def test_the_reader_is_refused_on_every_table(reader, conn):
     )
     names = {t["name"] for t in tables}
     assert {"public.employees", "public.scores", "reporting.settings"} <= names
+    assert {f"public.{table}" for table in INSIGHT_TABLES} <= names
     for name in names:
         with pytest.raises(errors.InsufficientPrivilege):
             rows(reader, f"SELECT * FROM {name} LIMIT 1")
@@ -434,6 +692,7 @@ def test_a_database_owner_without_superuser_rights_grants_the_reader(pg_server, 
         connection = psycopg2.connect(reader_url(f"{pg_server}/{name}"))
         try:
             assert rows(connection, "SELECT * FROM reporting.tier_distribution_by_team") == []
+            assert rows(connection, "SELECT * FROM reporting.department_trend_flags") == []
             with pytest.raises(errors.InsufficientPrivilege):
                 rows(connection, "SELECT * FROM public.scores")
         finally:
@@ -449,9 +708,25 @@ def test_downgrade_drops_the_views_and_upgrade_restores_them(database_url, conn)
     # The role is cluster-wide: other databases may still use it.
     assert rows(conn, "SELECT 1 AS x FROM pg_roles WHERE rolname = %s", (READER,)) == [{"x": 1}]
     migrate.upgrade(database_url)
-    assert len(reporting_views(conn)) == 8
+    assert len(reporting_views(conn)) == 8 + len(INSIGHT_VIEWS)
     assert rows(
         conn,
         "SELECT has_table_privilege(%s, 'reporting.skill_gaps_by_department', 'SELECT') AS ok",
         (READER,),
     ) == [{"ok": True}]
+
+
+def test_downgrading_0006_drops_only_the_insight_views_and_upgrading_grants_them(
+    database_url, conn
+):
+    migrate.downgrade(database_url, "0005")
+    assert set(reporting_views(conn)).isdisjoint(INSIGHT_VIEWS)
+    assert len(reporting_views(conn)) == 8
+    migrate.upgrade(database_url)
+    granted = rows(
+        conn,
+        "SELECT bool_and(has_table_privilege(%s, 'reporting.' || v, 'SELECT')) AS ok "
+        "FROM unnest(%s::text[]) AS v",
+        (READER, list(INSIGHT_VIEWS)),
+    )
+    assert granted == [{"ok": True}]

@@ -10,6 +10,7 @@ import sys
 import click
 import psycopg2
 
+from analytics.config import InsightsConfig
 from store import audit
 from store import migrate as migrations
 from store import tokens as token_store
@@ -86,6 +87,24 @@ def _stop_on_sigterm(signum, _frame) -> None:
     show_default=True,
     help="Wait for a run in progress instead of exiting at once.",
 )
+@click.option(
+    "--trend-threshold",
+    envvar="EPA_TREND_THRESHOLD",
+    show_envvar=True,
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Score points of change that make a trend improving or declining.",
+)
+@click.option(
+    "--team-size",
+    envvar="EPA_TEAM_SIZE",
+    show_envvar=True,
+    default=(3, 12),
+    show_default=True,
+    type=(click.IntRange(1), click.IntRange(1)),
+    help="Smallest and largest team that suggested moves may leave behind (MIN MAX).",
+)
 @audit_retention_option
 @click.option(
     "--pushgateway-url",
@@ -99,6 +118,8 @@ def run(
     window_days: int,
     keep_runs: int,
     wait: bool,
+    trend_threshold: float,
+    team_size: tuple[int, int],
     audit_retention_days: int,
     pushgateway_url: str | None,
 ) -> None:
@@ -108,9 +129,21 @@ def run(
     failed (it is then recorded as failed and the previous run stays current)."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
+        insights = InsightsConfig(
+            trend_threshold=trend_threshold,
+            min_team_size=team_size[0],
+            max_team_size=team_size[1],
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    try:
         outcome = run_and_push(
             lambda: execute_run(
-                database_url, window_days=window_days, keep_runs=keep_runs, wait=wait
+                database_url,
+                window_days=window_days,
+                keep_runs=keep_runs,
+                wait=wait,
+                insights=insights,
             ),
             pushgateway_url,
         )

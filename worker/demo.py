@@ -25,6 +25,9 @@ completing almost nothing. Roughly one person in ten never answers the quarterly
 Each job title requires 3–5 skills with a level (1–5) and an importance (0–1); people are
 assessed in their role's skills (and sometimes a few others) at levels that grow with
 ability and tenure, so real skill gaps exist, and every skill has 1–3 training programs.
+About 15% of people completed a program for one of their gaps 4–8 months before the last
+period; from the month after, their share of tasks completed rises, except for one program
+(the most taken) that changes nothing, so training effectiveness has something to tell apart.
 
 Everything is vectorised with numpy (no Python loop over people or records), so a
 million employees and their ~11 million task records take seconds. The result depends
@@ -484,8 +487,10 @@ def generate_organisation(
         raise ValueError("end_period must be the first day of a month")
 
     # Independent streams, so that e.g. a longer window leaves the organisation unchanged.
-    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill = map(
-        np.random.default_rng, np.random.SeedSequence(seed).spawn(6)
+    # Spawned children depend only on their position, so adding a stream at the end leaves
+    # the others (and all earlier data) unchanged.
+    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train = map(
+        np.random.default_rng, np.random.SeedSequence(seed).spawn(7)
     )
     end = np.datetime64(end_period, "D")
     cat = _build_catalogue(rng_cat)
@@ -497,6 +502,9 @@ def generate_organisation(
     titles = np.array(cat.titles, dtype=object)
     skills = np.array(cat.skills, dtype=object)
     manager = people.manager
+    programs = _training_programs(cat, rng_cat)
+    skills_frame, gap_emp, gap_skill = _skills(people, cat, rng_skill)
+    completions, training = _completions(people, cat, programs, gap_emp, gap_skill, end, rng_train)
     frames = {
         "employees": _frame(
             "employees",
@@ -512,9 +520,9 @@ def generate_organisation(
                 "hire_date": _as_dates(people.hire),
             },
         ),
-        "task-records": _task_records(people, months, end, rng_work),
+        "task-records": _task_records(people, months, end, rng_work, training),
         "surveys": _surveys(people, months, end, end_period, rng_survey),
-        "skills": _skills(people, cat, rng_skill),
+        "skills": skills_frame,
         "role-requirements": _frame(
             "role-requirements",
             {
@@ -524,13 +532,14 @@ def generate_organisation(
                 "importance": cat.req_importance,
             },
         ),
-        "training-programs": _training_programs(cat, rng_cat),
+        "training-programs": programs,
+        "training-completions": completions,
     }
     return {name: frames[name] for name in DATASETS}
 
 
 def _task_records(
-    p: _People, months: int, end: np.datetime64, rng: np.random.Generator
+    p: _People, months: int, end: np.datetime64, rng: np.random.Generator, training: _Training
 ) -> pd.DataFrame:
     # Arrays here have one entry per record (~11 per person): kept few, narrow and freed
     # early, so that a million employees fit in a couple of GiB.
@@ -585,6 +594,10 @@ def _task_records(
     logit = rng.normal(0.0, 0.3, rows)
     logit += 0.75 * a
     logit += (1.5 + p.finish_style)[emp]
+    # Training pays off from the month after the completion (if the program works).
+    after = (month + first) > training.month[emp]
+    logit[after] += training.effect[emp[after]]
+    del after
     share = _sigmoid(logit)
     del logit
     for kind, (low, high) in ((1, (0.2, 0.4)), (2, (0.97, 1.0)), (3, (0.01, 0.06))):
@@ -663,7 +676,11 @@ def _surveys(
     )
 
 
-def _skills(p: _People, cat: _Catalogue, rng: np.random.Generator) -> pd.DataFrame:
+def _skills(
+    p: _People, cat: _Catalogue, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The skills frame, and (person, skill index) of every role skill below its required
+    level, for the training completions."""
     n = len(p.ids)
     n_skills = len(cat.skills)
     # The requirement rows of each title, so a person's role skills are a gather away.
@@ -679,6 +696,8 @@ def _skills(p: _People, cat: _Catalogue, rng: np.random.Generator) -> pd.DataFra
     person = -0.9 + 0.55 * p.ability + 0.35 * np.log1p(p.years) + rng.normal(0.0, 0.4, n)
     level = cat.req_level[req] + person[emp] + rng.normal(0.0, 0.6, len(emp))
     role_level = np.clip(np.round(level), 0, 5).astype(np.int64)
+    short = role_level < cat.req_level[req]
+    gap_emp, gap_skill = emp[short], cat.req_skill[req[short]]
 
     # Some people also have skills their role does not ask for.
     extra = rng.choice(3, size=n, p=[0.65, 0.27, 0.08])
@@ -691,7 +710,7 @@ def _skills(p: _People, cat: _Catalogue, rng: np.random.Generator) -> pd.DataFra
     level = np.concatenate([role_level, extra_level])
     # One row per (employee, skill): the role's assessment wins over a duplicate extra.
     _, keep = np.unique(emp * n_skills + skill, return_index=True)
-    return _frame(
+    frame = _frame(
         "skills",
         {
             "employee_id": pd.array(p.ids[emp[keep]], dtype="str"),
@@ -699,3 +718,104 @@ def _skills(p: _People, cat: _Catalogue, rng: np.random.Generator) -> pd.DataFra
             "level": level[keep],
         },
     )
+    return frame, gap_emp, gap_skill
+
+
+# ----------------------------------------------------------------------------- training
+
+_TRAINED_SHARE = 0.2  # of the employees, completed a program for one of their gaps
+_TRAINED_MONTHS_AGO = (4, 8)  # the completion's month, before the last period
+_TRAINING_EFFECT = 0.6  # log-odds of completing a task, from the month after completion
+_INITIATIVE_WEIGHT = 20.0  # how much likelier the department's initiative skill is picked
+_FLAGSHIP_SHARE = 0.8  # of a skill's participants, took its first program
+
+
+@dataclass(frozen=True)
+class _Training:
+    """Per person: the month index of their completion (a sentinel far in the future when
+    none) and the log-odds it adds to their completion share afterwards."""
+
+    month: np.ndarray
+    effect: np.ndarray
+
+
+def _completions(
+    p: _People,
+    cat: _Catalogue,
+    programs: pd.DataFrame,
+    gap_emp: np.ndarray,
+    gap_skill: np.ndarray,
+    end: np.datetime64,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, _Training]:
+    """About `_TRAINED_SHARE` of the people completed one program for one of their gaps,
+    4–8 months before the last period (hired at least three months before it, so there is
+    work to compare with). Every program lifts the completion share from the month after
+    the completion, except one: the second most taken (lowest id among equals) changes
+    nothing at work, so a measurement has a dud with plenty of participants to tell apart."""
+    n = len(p.ids)
+    last = _month_index(end)
+    month = last - rng.integers(_TRAINED_MONTHS_AGO[0], _TRAINED_MONTHS_AGO[1] + 1, n)
+    gaps_per_person = np.bincount(gap_emp, minlength=n)
+    eligible = (gaps_per_person > 0) & (_month_index(p.hire) <= month - 3)
+    rate = min(1.0, _TRAINED_SHARE / max(eligible.mean(), 1e-9))
+    who = np.flatnonzero(eligible & (rng.random(n) < rate))
+
+    # One of the person's gaps. Each department runs a training initiative on the skill
+    # most of its people lack, and those people mostly pick it, so even a small
+    # organisation has programs with enough participants to measure. Gap rows are grouped
+    # by person, in person order.
+    department = pd.factorize(p.department)[0]
+    skill_count = len(cat.skills)
+    lacking = np.bincount(
+        department[gap_emp] * skill_count + gap_skill,
+        minlength=(department.max() + 1) * skill_count,
+    ).reshape(-1, skill_count)
+    initiative = np.argmax(lacking, axis=1)
+    order = np.argsort(gap_emp, kind="stable")
+    ordered_skill = gap_skill[order]
+    in_initiative = ordered_skill == initiative[department[gap_emp[order]]]
+    weight = np.cumsum(np.where(in_initiative, _INITIATIVE_WEIGHT, 1.0))
+    first_gap = np.cumsum(gaps_per_person) - gaps_per_person
+    last_gap = first_gap[who] + gaps_per_person[who] - 1
+    below = np.where(first_gap[who] > 0, weight[np.maximum(first_gap[who] - 1, 0)], 0.0)
+    target = below + rng.random(len(who)) * (weight[last_gap] - below)
+    position = np.minimum(np.searchsorted(weight, target, side="right"), last_gap)
+    skill = ordered_skill[position]
+    # The skill's first program (its flagship) most of the time, else any of its programs;
+    # programs are listed skill by skill.
+    program_skill = pd.Index(cat.skills).get_indexer(programs["skill"])
+    per_skill = np.bincount(program_skill, minlength=len(cat.skills))
+    first_program = np.cumsum(per_skill) - per_skill
+    any_program = (rng.random(len(who)) * per_skill[skill]).astype(np.int64)
+    flagship = rng.random(len(who)) < _FLAGSHIP_SHARE
+    program = first_program[skill] + np.where(flagship, 0, any_program)
+
+    start = month[who].astype("datetime64[M]")
+    days = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
+    day = start.astype("datetime64[D]") + (rng.random(len(who)) * days).astype(np.int64)
+    day = np.maximum(day, p.hire[who])
+    # Only for a window the caller put in the future can a completion lie after today.
+    keep = day <= np.datetime64(dt.date.today(), "D")
+    who, program, day = who[keep], program[keep], day[keep]
+
+    works = np.ones(len(programs), dtype=bool)
+    taken = np.bincount(program, minlength=len(programs))
+    if taken.any():
+        ranked = np.argsort(-taken, kind="stable")
+        works[ranked[1] if taken[ranked[1]] else ranked[0]] = False
+    training = _Training(
+        month=np.full(n, np.iinfo(np.int64).max // 2, dtype=np.int64),
+        effect=np.zeros(n),
+    )
+    training.month[who] = month[who]
+    training.effect[who] = np.where(works[program], _TRAINING_EFFECT, 0.0)
+    frame = _frame(
+        "training-completions",
+        {
+            "employee_id": pd.array(p.ids[who], dtype="str"),
+            "program_id": pd.array(programs["program_id"].to_numpy(dtype=object)[program], "str"),
+            "completed_on": _as_dates(day),
+        },
+    )
+    return frame, training

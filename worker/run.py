@@ -13,7 +13,9 @@ import joblib
 import psycopg2
 
 from analytics import AnalysisConfig, analyze, population_stability_index
-from store import runs, training_data
+from analytics.config import InsightsConfig
+from analytics.insights import derive_insights
+from store import insight_inputs, runs, training_data
 
 log = logging.getLogger("epa.worker.run")
 
@@ -69,8 +71,10 @@ def execute_run(
     keep_runs: int = 30,
     wait: bool = False,
     config: AnalysisConfig | None = None,
+    insights: InsightsConfig | None = None,
 ) -> RunOutcome:
     config = config or AnalysisConfig()
+    insights = insights or InsightsConfig()
     conn = psycopg2.connect(database_url, application_name="epa-worker")
     try:
         if wait:
@@ -80,12 +84,16 @@ def execute_run(
             log.info("another run holds the run lock; nothing to do", extra={"status": "skipped"})
             return RunOutcome(status="skipped")
         abandoned = runs.abandon_stale_runs(conn)
-        params = {"window_days": window_days, "analysis": config.to_dict()}
+        params = {
+            "window_days": window_days,
+            "analysis": config.to_dict(),
+            "insights": insights.to_dict(),
+        }
         run_id = runs.start_run(conn, params)
         conn.commit()
         log.info("run started", extra={"run_id": run_id, "abandoned_runs": abandoned})
         try:
-            return _train_and_publish(conn, run_id, window_days, keep_runs, config)
+            return _train_and_publish(conn, run_id, window_days, keep_runs, config, insights)
         except BaseException as exc:
             conn.rollback()
             runs.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
@@ -106,7 +114,12 @@ def execute_run(
 
 
 def _train_and_publish(
-    conn, run_id: int, window_days: int, keep_runs: int, config: AnalysisConfig
+    conn,
+    run_id: int,
+    window_days: int,
+    keep_runs: int,
+    config: AnalysisConfig,
+    insights: InsightsConfig,
 ) -> RunOutcome:
     clock = _Stopwatch()
     with clock.step("read"):
@@ -115,6 +128,7 @@ def _train_and_publish(
             raise NothingToAnalyse("there are no task records to analyse; ingest some first")
         features, rows_read = training_data.read_window_features(conn, as_of, window_days)
         previous_scores = runs.current_scores(conn)
+        inputs = insight_inputs.read_insight_inputs(conn, as_of, insights)
         conn.rollback()  # end the read transaction; nothing was written
     log.info(
         "window read",
@@ -128,7 +142,7 @@ def _train_and_publish(
     )
 
     with clock.step("fit"):
-        result = analyze(features, config)
+        result = analyze(features, config, insights)
         metrics = dict(result.metrics)
         metrics["drift_psi"] = (
             population_stability_index(previous_scores, result.scores["score"].to_numpy())
@@ -147,6 +161,28 @@ def _train_and_publish(
         },
     )
 
+    with clock.step("insights"):
+        tables = derive_insights(
+            result,
+            as_of=as_of,
+            employee_skills=inputs.employee_skills,
+            requirements=inputs.requirements,
+            programs=inputs.programs,
+            completions=inputs.completions,
+            monthly_activity=inputs.monthly_activity,
+            managers=inputs.managers,
+            config=config,
+            insights=insights,
+        )
+    log.info(
+        "insights derived",
+        extra={
+            "run_id": run_id,
+            "rows": {name: len(frame) for name, frame in tables.items()},
+            "seconds": clock.timings["insights"],
+        },
+    )
+
     with clock.step("write"):
         runs.publish_run(
             conn,
@@ -157,6 +193,7 @@ def _train_and_publish(
             timings=clock.timings,
             rows_read=rows_read,
             artifact=artifact.getvalue(),
+            insights=tables,
         )
         pruned = runs.prune_runs(conn, keep_runs)
         conn.commit()

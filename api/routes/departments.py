@@ -1,15 +1,34 @@
-"""Department summaries of the current run."""
+"""Departments of the current run: summaries, trends, team suggestions and the reports
+for HR meetings (CSV and printable HTML)."""
 
 from __future__ import annotations
+
+import re
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.auth import current_scope
+from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
 from api.errors import ApiError
+from api.insight_presenters import (
+    department_trend,
+    group_effects,
+    present_suggestion,
+    present_team,
+)
+from api.insight_schemas import (
+    TREND_RULE,
+    DepartmentTrendSchema,
+    ReportArgsSchema,
+    SuggestionListSchema,
+)
+from api.reports import csv_response, document_body, html_response
 from api.schemas import DepartmentListSchema, ErrorResponseSchema
-from store import queries
+from store import insight_queries, queries
+from store.scope import EVERYONE
 
 blp = Blueprint(
     "departments", __name__, url_prefix="/api/v1/departments", description="Department summaries."
@@ -25,9 +44,7 @@ class DepartmentList(MethodView):
 
         Managers and employees get the summaries of the people they may see only."""
         with get_db().connection() as conn:
-            run_id = queries.current_run_id(conn)
-            if run_id is None:
-                raise ApiError(404, "no model run has completed yet")
+            run_id = require_current_run(conn)["run_id"]
             rows = queries.department_summaries(conn, scope=current_scope())
         return {
             "run_id": run_id,
@@ -53,3 +70,234 @@ class DepartmentList(MethodView):
                 for r in rows
             ],
         }
+
+
+def _trend_of(conn, department: str) -> dict:
+    run = require_current_run(conn)
+    stored = insight_queries.department_trend(conn, department)
+    if stored is None:
+        raise ApiError(404, f"no department {department!r} in the current run")
+    return department_trend(department, run["run_id"], stored, trend_threshold(run))
+
+
+@blp.route("/<string:department>/trend")
+class DepartmentTrend(MethodView):
+    @blp.response(200, DepartmentTrendSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown department.")
+    def get(self, department: str):
+        """The department's average score and tier mix over the run's periods and the kept
+        runs, with the improving / stable / declining flag."""
+        with get_db().connection() as conn:
+            return {**_trend_of(conn, department), "rule": TREND_RULE}
+
+
+@blp.route("/<string:department>/team-suggestions")
+class TeamSuggestions(MethodView):
+    @blp.response(200, SuggestionListSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown department.")
+    def get(self, department: str):
+        """Moves and swaps between the department's teams that make tier mix, skill
+        coverage and workload more even, in the order they apply, each with its measured
+        improvement of the department's imbalance."""
+        with get_db().connection() as conn:
+            trend = _trend_of(conn, department)
+            rows = insight_queries.team_suggestions(conn, department=department)
+        return {
+            "run_id": trend["run_id"],
+            "department": department,
+            "data": [present_suggestion(r) for r in rows],
+        }
+
+
+def _report(conn, department: str) -> dict:
+    """Everything a department report shows, read in one transaction."""
+    trend = _trend_of(conn, department)
+    summary = next(
+        (
+            d
+            for d in queries.department_summaries(conn, scope=EVERYONE)
+            if d["department"] == department
+        ),
+        None,
+    )
+    demand = insight_queries.training_demand(
+        conn, level="department", department=department, team=None, scope=EVERYONE
+    )
+    skills = {d["skill"] for d in demand}
+    effects = [e for e in insight_queries.training_effectiveness(conn) if e["skill"] in skills]
+    return {
+        "department": department,
+        "trend": trend,
+        "summary": summary,
+        "teams": [
+            present_team(t)
+            for t in insight_queries.teams(
+                conn, scope=EVERYONE, department=department, limit=100_000
+            )
+        ],
+        "demand": demand,
+        "effects": effects,
+        "suggestions": [
+            present_suggestion(r)
+            for r in insight_queries.team_suggestions(conn, department=department)
+        ],
+        "employees": insight_queries.department_employees(conn, department),
+    }
+
+
+def _filename(department: str, section: str, suffix: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", department).strip("-") or "department"
+    return f"epa-{slug}-{section}.{suffix}"
+
+
+_CSV_SECTIONS = {
+    "employees": (
+        "employee_id",
+        "name",
+        "team",
+        "job_title",
+        "score",
+        "tier",
+        "percentile_department",
+        "percentile_job_title",
+        "trend",
+        "score_change",
+        "predicted_tier",
+        "p_low",
+        "is_anomaly",
+        "anomaly_features",
+        "tier_drivers",
+        "skill_gaps",
+        "top_training",
+        "top_training_skill",
+        "top_training_benefit",
+    ),
+    "teams": (
+        "team",
+        "members",
+        "tier_high",
+        "tier_medium",
+        "tier_low",
+        "average_score",
+        "skill_coverage",
+        "missing_skills",
+        "average_workload",
+        "workload_cv",
+        "trend",
+        "score_change",
+    ),
+    "training-demand": (
+        "skill",
+        "employees_with_gap",
+        "total_gap_levels",
+        "program_id",
+        "program_name",
+        "training_hours",
+    ),
+    "training-effectiveness": (
+        "program_id",
+        "program_name",
+        "skill",
+        "metric",
+        "participants",
+        "comparison_employees",
+        "participants_before",
+        "participants_after",
+        "comparison_before",
+        "comparison_after",
+        "effect",
+        "ci_low",
+        "ci_high",
+    ),
+    "suggestions": (
+        "rank",
+        "kind",
+        "employee_id",
+        "from_team",
+        "to_team",
+        "other_employee_id",
+        "imbalance_before",
+        "imbalance_after",
+        "improvement",
+    ),
+}
+
+
+def _csv_rows(report: dict, section: str) -> list[dict]:
+    if section == "employees":
+        return [
+            {
+                **e,
+                "anomaly_features": [d["feature"] for d in e["anomaly_drivers"] or []],
+                "tier_drivers": [
+                    f"{d['feature']} {d['contribution']:+.3f}" for d in e["tier_drivers"] or []
+                ],
+            }
+            for e in report["employees"]
+        ]
+    if section == "teams":
+        return [
+            {
+                **t,
+                **{f"tier_{k.lower()}": v for k, v in t["tiers"].items()},
+                "skill_coverage": t["skills"]["coverage"],
+                "missing_skills": t["skills"]["missing"],
+                "average_workload": t["workload"]["average"],
+                "workload_cv": t["workload"]["cv"],
+                "trend": t["trend"]["direction"],
+                "score_change": t["trend"]["score_change"],
+            }
+            for t in report["teams"]
+        ]
+    return {
+        "training-demand": report["demand"],
+        "training-effectiveness": report["effects"],
+        "suggestions": report["suggestions"],
+    }[section]
+
+
+@blp.route("/<string:department>/report.csv")
+class DepartmentReportCsv(MethodView):
+    @blp.arguments(ReportArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, content_type="text/csv", description="A CSV download.")
+    @blp.doc(responses=document_body("text/csv", "A CSV download."))
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown department.")
+    def get(self, department: str, section: str):
+        """One table of the department report as CSV (`section`: employees, teams,
+        training-demand, training-effectiveness or suggestions)."""
+        with get_db().transaction() as conn:
+            report = _report(conn, department)
+            audit.record_read(
+                conn,
+                "department_report_read",
+                department,
+                format="csv",
+                section=section,
+                count=len(report["employees"]),
+            )
+        return csv_response(
+            _filename(department, section, "csv"),
+            _CSV_SECTIONS[section],
+            _csv_rows(report, section),
+        )
+
+
+@blp.route("/<string:department>/report.html")
+class DepartmentReportHtml(MethodView):
+    @blp.response(200, content_type="text/html", description="A printable HTML page.")
+    @blp.doc(responses=document_body("text/html", "A printable HTML page."))
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown department.")
+    def get(self, department: str):
+        """The department report as a printable page: summary and trend, teams, training
+        demand and effectiveness, suggested team changes and every employee's figures."""
+        with get_db().transaction() as conn:
+            report = _report(conn, department)
+            audit.record_read(
+                conn,
+                "department_report_read",
+                department,
+                format="html",
+                count=len(report["employees"]),
+            )
+        report["effects"] = group_effects(report["effects"])
+        return html_response("department_report.html", rule=TREND_RULE, **report)

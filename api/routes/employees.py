@@ -1,14 +1,21 @@
-"""Results per employee: the latest, the history, and filtered lists."""
+"""Results per employee: the latest with its explanation and trend, the history, skill
+gaps and training recommendations, a printable report, and filtered lists."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from analytics.explanations import score_points
 from api import audit
 from api.auth import current_scope
 from api.db import get_db
 from api.errors import ApiError
+from api.insight_schemas import TREND_RULE, EmployeeSkillsSchema, EmployeeTrendSchema
+from api.reports import document_body, html_response
 from api.schemas import (
     EmployeeResultSchema,
     ErrorResponseSchema,
@@ -17,7 +24,7 @@ from api.schemas import (
     ResultFilterSchema,
     ResultPageSchema,
 )
-from store import queries
+from store import insight_queries, queries
 
 blp = Blueprint(
     "employees",
@@ -62,6 +69,63 @@ def present(row: dict) -> dict:
             ),
         },
         "flags": row["flags"],
+        "explanation": explanation(row),
+        "trend": trend(row),
+    }
+
+
+def explanation(row: dict) -> dict:
+    """Why the result is what it is: score points per weighted component, percentiles,
+    what drove the predicted tier, and what sets an anomaly apart from peers."""
+    scale = row.get("score_scale")
+    weights = row["weights"] or {}
+    breakdown = (
+        score_points(
+            row["completion_rate"],
+            row["task_efficiency"],
+            row["throughput"],
+            weights,
+            scale["raw_min"],
+            scale["raw_max"],
+        )
+        if scale and len(weights) == 3
+        else None
+    )
+    return {
+        "score": breakdown,
+        "percentiles": {
+            "department": row["percentile_department"],
+            "job_title": row["percentile_job_title"],
+        },
+        "tier_drivers": row["tier_drivers"],
+        "anomaly_drivers": row["anomaly_drivers"],
+    }
+
+
+def _period_end(as_of: dt.date | None, window: int) -> dt.date | None:
+    return None if as_of is None else (pd.Timestamp(as_of) - pd.DateOffset(months=window)).date()
+
+
+def trend(row: dict) -> dict:
+    """The score and tier over the run's three windows (oldest first) and the trend flag."""
+    points = [
+        (2, row["score_w2"], row["tier_w2"]),
+        (1, row["score_w1"], row["tier_w1"]),
+        (0, row["score"], row["tier"]),
+    ]
+    return {
+        "direction": row["trend"],
+        "score_change": None if row["score_change"] is None else round(row["score_change"], 2),
+        "trajectory": [
+            {
+                "window": window,
+                "period_end": _period_end(row["as_of"], window),
+                "score": None if score is None else round(score, 2),
+                "tier": tier,
+            }
+            for window, score, tier in points
+            if score is not None
+        ],
     }
 
 
@@ -135,3 +199,87 @@ class EmployeeHistory(MethodView):
         if not found:
             raise ApiError(404, f"no employee {employee_id!r}")
         return {"employee_id": employee_id, "results": [present(r) for r in rows]}
+
+
+def _scoped_result(conn, employee_id: str, event: str) -> dict:
+    """The current result of a visible employee, or the same 404 as for an unknown one."""
+    scope = current_scope()
+    person = queries.employee(conn, employee_id, scope=scope)
+    row = queries.employee_result(conn, employee_id, scope=scope) if person else None
+    audit.record_read(conn, event, employee_id, found=row is not None)
+    if person is None:
+        raise ApiError(404, f"no employee {employee_id!r}")
+    if row is None:
+        raise ApiError(404, f"employee {employee_id!r} has no result in the current run yet")
+    return {"employee": person, "result": row}
+
+
+@blp.route("/<string:employee_id>/skill-gaps")
+class EmployeeSkillGaps(MethodView):
+    @blp.response(200, EmployeeSkillsSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown employee.")
+    def get(self, employee_id: str):
+        """Skill gaps against the job title's requirements, and training programs that
+        close them, ranked by expected benefit."""
+        with get_db().transaction() as conn:
+            found = _scoped_result(conn, employee_id, "employee_skills_read")
+            gaps = insight_queries.skill_gaps(conn, employee_id, scope=current_scope())
+            recs = insight_queries.recommendations(conn, employee_id, scope=current_scope())
+        return {
+            "employee_id": employee_id,
+            "run_id": found["result"]["run_id"],
+            "gaps": gaps,
+            "recommendations": recs,
+        }
+
+
+@blp.route("/<string:employee_id>/trend")
+class EmployeeTrend(MethodView):
+    @blp.arguments(HistoryArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, EmployeeTrendSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown employee.")
+    def get(self, employee_id: str, limit: int):
+        """Score and tier over the last periods (the run's windows) and the kept runs,
+        with the improving / stable / declining flag."""
+        with get_db().transaction() as conn:
+            row = _scoped_result(conn, employee_id, "employee_trend_read")["result"]
+            history = queries.employee_history(conn, employee_id, limit, scope=current_scope())
+        return {
+            "employee_id": employee_id,
+            "run_id": row["run_id"],
+            "rule": TREND_RULE,
+            "trend": trend(row),
+            "runs": [
+                {
+                    "run_id": h["run_id"],
+                    "as_of": h["as_of"],
+                    "score": round(h["score"], 2),
+                    "tier": h["tier"],
+                    "predicted_tier": h["predicted_tier"],
+                }
+                for h in reversed(history)
+            ],
+        }
+
+
+@blp.route("/<string:employee_id>/report")
+class EmployeeReport(MethodView):
+    @blp.response(200, content_type="text/html", description="A printable HTML page.")
+    @blp.doc(responses=document_body("text/html", "A printable HTML page."))
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown employee.")
+    def get(self, employee_id: str):
+        """A printable report of one employee: result, explanation, trend, skill gaps and
+        recommended training."""
+        scope = current_scope()
+        with get_db().transaction() as conn:
+            found = _scoped_result(conn, employee_id, "employee_report_read")
+            gaps = insight_queries.skill_gaps(conn, employee_id, scope=scope)
+            recs = insight_queries.recommendations(conn, employee_id, scope=scope)
+        return html_response(
+            "employee_report.html",
+            employee=found["employee"],
+            result=present(found["result"]),
+            gaps=gaps,
+            recommendations=recs,
+            rule=TREND_RULE,
+        )

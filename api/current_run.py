@@ -1,0 +1,22 @@
+"""The current run's id, as_of and insight parameters, or the 404 that every insight
+endpoint answers before the first run has completed."""
+
+from __future__ import annotations
+
+from api.errors import ApiError
+from store import insight_queries
+
+DEFAULT_TREND_THRESHOLD = 5.0
+
+
+def require_current_run(conn) -> dict:
+    run = insight_queries.current_insights_params(conn)
+    if run is None:
+        raise ApiError(404, "no model run has completed yet")
+    run["insights"] = run["insights"] or {}
+    return run
+
+
+def trend_threshold(run: dict) -> float:
+    """The threshold the run's trends were flagged with (runs before it was stored: 5)."""
+    return float(run["insights"].get("trend_threshold", DEFAULT_TREND_THRESHOLD))

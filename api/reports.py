@@ -1,0 +1,66 @@
+"""Reports for HR meetings: printable HTML pages and CSV downloads.
+
+HTML is rendered from Jinja templates (autoescaped: every name and label in them comes
+from ingested data). Its one stylesheet is inline and allowed by its hash, so the report
+keeps the API's strict Content-Security-Policy otherwise: no script, nothing loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+
+from flask import Response, render_template
+
+REPORT_CSS = """
+body { font: 11pt/1.4 system-ui, sans-serif; color: #222; margin: 2em; }
+h1 { font-size: 18pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.6em; }
+.meta { color: #666; margin-top: 0.2em; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0; font-size: 9.5pt; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.num, th.num { text-align: right; }
+.improving { color: #1a7f37; } .declining { color: #b42318; } .stable { color: #555; }
+.note { color: #666; font-size: 9pt; }
+@media print { body { margin: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"""
+_CSS_HASH = base64.b64encode(hashlib.sha256(REPORT_CSS.encode()).digest()).decode()
+REPORT_CSP = f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; frame-ancestors 'none'"
+
+
+def document_body(media_type: str, description: str) -> dict:
+    """The OpenAPI 200 response of a report: a body of `media_type`, not JSON."""
+    return {
+        "200": {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
+    }
+
+
+def html_response(template: str, **context) -> Response:
+    response = Response(render_template(template, css=REPORT_CSS, **context), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+def _cell(value) -> object:
+    """A CSV cell: lists joined, and a leading =, +, - or @ defused so a spreadsheet does
+    not run text from ingested data as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, columns: Sequence[str], rows: Iterable[dict]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

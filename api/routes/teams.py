@@ -1,0 +1,128 @@
+"""Team composition of the current run, and the evaluation of a proposed composition
+before anyone is moved."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from analytics.config import InsightsConfig
+from analytics.teams import ProposalError, evaluate_proposal
+from api import audit
+from api.auth import current_scope
+from api.current_run import require_current_run
+from api.db import get_db
+from api.errors import ApiError
+from api.insight_presenters import present_suggestion, present_team
+from api.insight_schemas import (
+    EvaluationSchema,
+    ProposalSchema,
+    TeamArgsSchema,
+    TeamDetailSchema,
+    TeamPageSchema,
+)
+from api.schemas import ErrorResponseSchema
+from store import insight_queries
+
+blp = Blueprint(
+    "teams",
+    __name__,
+    url_prefix="/api/v1/teams",
+    description="Tier mix, skill coverage, workload balance and trend per team.",
+)
+compositions = Blueprint(
+    "compositions",
+    __name__,
+    url_prefix="/api/v1/compositions",
+    description="What-if evaluation of proposed team changes; nothing is stored or moved.",
+)
+
+
+@blp.route("")
+class TeamList(MethodView):
+    @blp.arguments(TeamArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, TeamPageSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No run has completed yet.")
+    def get(self, limit: int, department: str | None = None, after: str | None = None):
+        """Teams in name order (keyset pagination). Managers see the teams all of whose
+        members report to them."""
+        with get_db().connection() as conn:
+            run = require_current_run(conn)
+            rows = insight_queries.teams(
+                conn, scope=current_scope(), department=department, after=after, limit=limit
+            )
+        return {
+            "run_id": run["run_id"],
+            "data": [present_team(r) for r in rows],
+            "next_after": rows[-1]["team"] if len(rows) == limit else None,
+        }
+
+
+@blp.route("/<string:team>")
+class Team(MethodView):
+    @blp.response(200, TeamDetailSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown team.")
+    def get(self, team: str):
+        """One team: composition and trend, its training demand, and the suggested changes
+        of its department that involve it."""
+        scope = current_scope()
+        with get_db().connection() as conn:
+            run = require_current_run(conn)
+            rows = insight_queries.teams(conn, scope=scope, department=None, team=team, limit=1)
+            if not rows:
+                raise ApiError(404, f"no team {team!r} in the current run")
+            demand = insight_queries.training_demand(
+                conn, level="team", department=None, team=team, scope=scope
+            )
+            suggestions = insight_queries.team_suggestions(conn, team=team)
+        return {
+            "run_id": run["run_id"],
+            "team": present_team(rows[0]),
+            "training_demand": demand,
+            "suggestions": [present_suggestion(s) for s in suggestions],
+        }
+
+
+def _problem(problem: dict) -> dict:
+    """An analytics problem located the way every other 422 of the API is."""
+    index, name = problem.get("index"), problem.get("field") or "moves"
+    field = name if index is None else f"moves.{index}.{name}"
+    return {"location": "json", "field": field, "reason": problem["reason"]}
+
+
+@compositions.route("/evaluate")
+class Evaluate(MethodView):
+    @compositions.arguments(ProposalSchema)
+    @compositions.response(200, EvaluationSchema)
+    @compositions.alt_response(
+        422, schema=ErrorResponseSchema, description="A move is unknown or breaks a constraint."
+    )
+    def post(self, proposal: dict):
+        """Evaluate moving employees to other teams of their department, all at once:
+        each affected department's imbalance (tier mix, skill coverage, workload) and each
+        affected team before and after. Nothing is stored or moved."""
+        moves = proposal["moves"]
+        with get_db().transaction() as conn:
+            run = require_current_run(conn)
+            where = insight_queries.departments_of(
+                conn, [m["employee_id"] for m in moves], [m["to_team"] for m in moves]
+            )
+            departments = sorted(set(where["employees"].values()) | set(where["teams"].values()))
+            data = insight_queries.department_members(conn, departments)
+            audit.record_read(conn, "composition_evaluated", moves=len(moves))
+        try:
+            result = evaluate_proposal(
+                data["scores"],
+                data["employee_skills"],
+                data["requirements"],
+                set(data["managers"]["employee_id"]),
+                moves,
+                InsightsConfig(**run["insights"]),
+            )
+        except ProposalError as exc:
+            raise ApiError(
+                422,
+                "the proposed composition is not possible",
+                [_problem(p) for p in exc.problems],
+            ) from exc
+        return {"run_id": run["run_id"], **result}

@@ -1,0 +1,66 @@
+"""Training across the organisation: aggregated demand and measured effectiveness."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_scope
+from api.current_run import require_current_run
+from api.db import get_db
+from api.errors import ApiError
+from api.insight_presenters import group_effects
+from api.insight_schemas import (
+    DemandArgsSchema,
+    DemandListSchema,
+    EffectivenessArgsSchema,
+    EffectivenessListSchema,
+)
+from api.schemas import ErrorResponseSchema
+from store import insight_queries
+
+blp = Blueprint(
+    "training",
+    __name__,
+    url_prefix="/api/v1/training",
+    description="Training demand per department and team, and training effectiveness.",
+)
+
+
+@blp.route("/demand")
+class Demand(MethodView):
+    @blp.arguments(DemandArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, DemandListSchema)
+    @blp.alt_response(403, schema=ErrorResponseSchema, description="Managers: teams only.")
+    def get(self, level: str | None = None, department: str | None = None, team: str | None = None):
+        """Per department (or per team with level=team) and skill: employees with a gap,
+        gap levels, the program recommended most for it and the training hours it needs.
+        Managers may read the teams all of whose members report to them."""
+        scope = current_scope()
+        level = level or ("department" if scope.everyone else "team")
+        if level == "department" and not scope.everyone:
+            raise ApiError(403, "department-wide demand is for HR; ask for level=team")
+        with get_db().connection() as conn:
+            run = require_current_run(conn)
+            rows = insight_queries.training_demand(
+                conn, level=level, department=department, team=team, scope=scope
+            )
+        return {"run_id": run["run_id"], "data": rows}
+
+
+@blp.route("/effectiveness")
+class Effectiveness(MethodView):
+    @blp.arguments(EffectivenessArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, EffectivenessListSchema)
+    def get(self, program_id: str | None = None):
+        """Per program: the change in score and completion rate of participants from the
+        months before to the months after their training, against comparable employees
+        who did not train then, with the number of people behind each figure."""
+        with get_db().connection() as conn:
+            run = require_current_run(conn)
+            rows = insight_queries.training_effectiveness(conn, program_id)
+        return {
+            "run_id": run["run_id"],
+            "effect_months": run["insights"].get("effect_months"),
+            "data": group_effects(rows),
+        }
