@@ -72,6 +72,7 @@ def score_points(
             "component": name,
             "value": value,
             "weight": float(weights[name]),
+            # Not rounded: the points and the baseline add up to the score exactly.
             "points": scale * float(weights[name]) * value,
         }
         for name, value in zip(SCORE_COMPONENTS, values, strict=True)
@@ -243,7 +244,8 @@ def _values_at(features: pd.DataFrame, order: np.ndarray) -> list[list[Any]]:
             continue
         column = features[name].iloc[rows]
         if pd.api.types.is_numeric_dtype(column):
-            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            # Rounded: inputs are float32 in the store, so more digits are noise.
+            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan).round(4)
             picked = numbers.astype(object)
             picked[np.isnan(numbers)] = None
         else:
@@ -291,8 +293,8 @@ def anomaly_drivers(
         out[row] = [
             {
                 "feature": TIER_FEATURES[f],
-                "value": xs[f],
-                "peer_median": ms[f],
+                "value": round(xs[f], 4),
+                "peer_median": round(ms[f], 4),
                 "robust_z": round(zs[f], 4),
             }
             for n, f in enumerate(rank)

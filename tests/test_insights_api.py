@@ -13,6 +13,7 @@ import pytest
 from api import create_app
 from api.reports import REPORT_CSP
 from tests.helpers import issue_token, snapshot
+from tests.test_scopes import people_of
 
 
 @pytest.fixture(scope="module")
@@ -302,15 +303,6 @@ def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
     for employee_id, manager_id in query(db, "SELECT employee_id, manager_id FROM employees"):
         reports[manager_id].append(employee_id)
 
-    def people_of(manager: str) -> set[str]:
-        seen, todo = set(), [manager]
-        while todo:
-            person = todo.pop()
-            if person not in seen:
-                seen.add(person)
-                todo.extend(reports.get(person, []))
-        return seen
-
     members = defaultdict(set)
     for employee_id, team in query(
         db,
@@ -319,7 +311,7 @@ def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
     ):
         members[team].add(employee_id)
     manager = min(m for m in reports if m is not None and any(r in reports for r in reports[m]))
-    mine = people_of(manager)
+    mine = people_of(manager, reports)
     client = app.test_client()
     token = issue_token(scored_database_url, "manager", manager)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"

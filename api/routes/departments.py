@@ -8,6 +8,9 @@ import re
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from analytics.skills import DEMAND_COLUMNS
+from analytics.teams import TEAM_COMPOSITION_COLUMNS, TEAM_SUGGESTION_COLUMNS
+from analytics.training_effect import EFFECTIVENESS_COLUMNS
 from api import audit
 from api.auth import current_scope
 from api.current_run import require_current_run, trend_threshold
@@ -145,6 +148,16 @@ def _report(conn, department: str) -> dict:
     }
 
 
+def _read_report(department: str, **details) -> dict:
+    """The report, read and audited (it lists individuals) in one transaction."""
+    with get_db().transaction() as conn:
+        report = _report(conn, department)
+        audit.record_read(
+            conn, "department_report_read", department, count=len(report["employees"]), **details
+        )
+    return report
+
+
 def _filename(department: str, section: str, suffix: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", department).strip("-") or "department"
     return f"epa-{slug}-{section}.{suffix}"
@@ -173,51 +186,15 @@ _CSV_SECTIONS = {
         "top_training_benefit",
     ),
     "teams": (
-        "team",
-        "members",
-        "tier_high",
-        "tier_medium",
-        "tier_low",
-        "average_score",
-        "skill_coverage",
-        "missing_skills",
-        "average_workload",
-        "workload_cv",
+        *(c for c in TEAM_COMPOSITION_COLUMNS if c != "department"),
         "trend",
         "score_change",
     ),
-    "training-demand": (
-        "skill",
-        "employees_with_gap",
-        "total_gap_levels",
-        "program_id",
-        "program_name",
-        "training_hours",
-    ),
-    "training-effectiveness": (
-        "program_id",
-        "program_name",
-        "skill",
-        "metric",
-        "participants",
-        "comparison_employees",
-        "participants_before",
-        "participants_after",
-        "comparison_before",
-        "comparison_after",
-        "effect",
-        "ci_low",
-        "ci_high",
-    ),
+    # The stored tables' columns, less what the department already says.
+    "training-demand": tuple(c for c in DEMAND_COLUMNS if c not in ("level", "department", "team")),
+    "training-effectiveness": EFFECTIVENESS_COLUMNS,
     "suggestions": (
-        "rank",
-        "kind",
-        "employee_id",
-        "from_team",
-        "to_team",
-        "other_employee_id",
-        "imbalance_before",
-        "imbalance_after",
+        *(c for c in TEAM_SUGGESTION_COLUMNS if c not in ("department", "details")),
         "improvement",
     ),
 }
@@ -240,6 +217,8 @@ def _csv_rows(report: dict, section: str) -> list[dict]:
             {
                 **t,
                 **{f"tier_{k.lower()}": v for k, v in t["tiers"].items()},
+                "required_skills": t["skills"]["required"],
+                "covered_skills": t["skills"]["covered"],
                 "skill_coverage": t["skills"]["coverage"],
                 "missing_skills": t["skills"]["missing"],
                 "average_workload": t["workload"]["average"],
@@ -265,16 +244,7 @@ class DepartmentReportCsv(MethodView):
     def get(self, department: str, section: str):
         """One table of the department report as CSV (`section`: employees, teams,
         training-demand, training-effectiveness or suggestions)."""
-        with get_db().transaction() as conn:
-            report = _report(conn, department)
-            audit.record_read(
-                conn,
-                "department_report_read",
-                department,
-                format="csv",
-                section=section,
-                count=len(report["employees"]),
-            )
+        report = _read_report(department, format="csv", section=section)
         return csv_response(
             _filename(department, section, "csv"),
             _CSV_SECTIONS[section],
@@ -290,14 +260,6 @@ class DepartmentReportHtml(MethodView):
     def get(self, department: str):
         """The department report as a printable page: summary and trend, teams, training
         demand and effectiveness, suggested team changes and every employee's figures."""
-        with get_db().transaction() as conn:
-            report = _report(conn, department)
-            audit.record_read(
-                conn,
-                "department_report_read",
-                department,
-                format="html",
-                count=len(report["employees"]),
-            )
+        report = _read_report(department, format="html")
         report["effects"] = group_effects(report["effects"])
         return html_response("department_report.html", rule=TREND_RULE, **report)

@@ -91,6 +91,10 @@ def explanation(row: dict) -> dict:
         if scale and len(weights) == 3
         else None
     )
+    if breakdown is not None:
+        breakdown["baseline"] = round(breakdown["baseline"], 4)
+        for component in breakdown["components"]:
+            component["points"] = round(component["points"], 4)
     return {
         "score": breakdown,
         "percentiles": {
