@@ -165,7 +165,7 @@ def test_tier_drivers_list_the_largest_contributions_with_the_persons_values(fit
             elif np.isnan(raw):
                 assert e["value"] is None
             else:
-                assert type(e["value"]) is float and e["value"] == raw
+                assert type(e["value"]) is float and e["value"] == round(raw, 4)
     assert any(e["feature"] == "department" and e["value"] == "Sales" for e in drivers[30])
     # A missing satisfaction / trend shows as None, not NaN.
     assert any(e["value"] is None for entries in drivers for e in entries)
