@@ -82,6 +82,15 @@ def test_a_run_failing_half_way_leaves_the_previous_run_current_and_no_partial_s
     assert "disk full" in error
     assert scores_of(conn, failed_id) == 0
     assert scores_of(conn, good.run_id) == good.employees_scored
+    # The insights of a run are written in the same transaction as its scores.
+    with conn.cursor() as cur:
+        for table in runs.INSIGHT_TABLES:
+            cur.execute(f"SELECT run_id, count(*) FROM {table} GROUP BY run_id")
+            per_run = dict(cur.fetchall())
+            assert failed_id not in per_run, table
+            if table not in ("training_effectiveness", "team_suggestions"):
+                assert per_run[good.run_id] > 0, table
+    conn.rollback()
 
 
 def test_a_run_while_another_holds_the_lock_exits_cleanly_without_a_trace(database_url, conn):
@@ -131,8 +140,8 @@ def test_old_runs_beyond_the_kept_number_are_pruned_with_their_scores(database_u
     assert scores_of(conn, ids[0]) == 0
 
 
-def cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
+def cli(database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "worker", *args],
         env=env,
@@ -156,7 +165,16 @@ def test_cli_migrate_is_idempotent_and_seed_demo_then_run_publish_a_run(database
     seeded = cli(database_url, "seed-demo", "--employees", "120", "--seed", "5")
     assert seeded.returncode == 0, seeded.stderr
     assert count(conn, "employees") == 120
-    ran = cli(database_url, "run")
+    ran = cli(database_url, "run", "--team-size", "4", "10", env={"EPA_TREND_THRESHOLD": "7.5"})
     assert ran.returncode == 0, ran.stderr
     assert "run succeeded" in ran.stdout
     assert run_rows(conn)[0][1:3] == ("succeeded", True)
+    with conn.cursor() as cur:
+        cur.execute("SELECT params -> 'insights' FROM model_runs")
+        (insights,) = cur.fetchone()
+    conn.rollback()
+    assert (insights["trend_threshold"], insights["min_team_size"], insights["max_team_size"]) == (
+        7.5,
+        4,
+        10,
+    )

@@ -74,6 +74,10 @@ def present(row: dict) -> dict:
     }
 
 
+def _round1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def explanation(row: dict) -> dict:
     """Why the result is what it is: score points per weighted component, percentiles,
     what drove the predicted tier, and what sets an anomaly apart from peers."""
@@ -98,8 +102,8 @@ def explanation(row: dict) -> dict:
     return {
         "score": breakdown,
         "percentiles": {
-            "department": row["percentile_department"],
-            "job_title": row["percentile_job_title"],
+            "department": _round1(row["percentile_department"]),
+            "job_title": _round1(row["percentile_job_title"]),
         },
         "tier_drivers": row["tier_drivers"],
         "anomaly_drivers": row["anomaly_drivers"],
