@@ -40,8 +40,13 @@ class Scope:
         member of the team: a team's figures describe all its members."""
         if self.everyone:
             return "true"
+        # Only the teams of visible people are candidates (index lookups), and of those the
+        # ones with nobody outside the scope are kept.
         return f"""{team} IN (
-            SELECT m.team FROM scores m WHERE m.run_id = {run_id}
+            SELECT m.team FROM scores m
+            WHERE m.run_id = {run_id} AND m.team IN (
+                SELECT v.team FROM scores v
+                WHERE v.run_id = {run_id} AND {self.sql("v.employee_id")})
             GROUP BY m.team HAVING bool_and({self.sql("m.employee_id")}))"""
 
     def params(self) -> dict:

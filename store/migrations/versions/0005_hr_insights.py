@@ -93,6 +93,8 @@ def upgrade() -> None:
     );
     CREATE UNIQUE INDEX training_demand_key
         ON training_demand (run_id, level, department, coalesce(team, ''), skill);
+    -- A team's demand (GET /teams/{team}) without scanning every team of the run.
+    CREATE INDEX training_demand_team ON training_demand (run_id, team) WHERE team IS NOT NULL;
 
     CREATE TABLE training_effectiveness (
         run_id               bigint NOT NULL REFERENCES model_runs ON DELETE CASCADE,
