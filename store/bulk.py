@@ -8,6 +8,7 @@ Re-sending the same rows changes nothing: the upsert only touches rows whose val
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -32,16 +33,61 @@ class LoadResult:
         return {**asdict(self), "unchanged": self.unchanged}
 
 
+COPY_CHUNK_ROWS = 50_000  # rows rendered as CSV at a time: bounds the text in memory
+COPY_READ_BYTES = 1 << 20
+
+
+class _CsvChunks:
+    """A read-only file over a frame's CSV text, rendered a chunk of rows at a time as COPY
+    reads it, so a million-row frame never exists as one string."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._chunks = (
+            frame.iloc[start : start + COPY_CHUNK_ROWS].to_csv(index=False, header=False, na_rep="")
+            for start in range(0, len(frame), COPY_CHUNK_ROWS)
+        )
+        self._current = io.StringIO()
+
+    def read(self, size: int = -1) -> str:
+        parts = []
+        while size < 0 or size > 0:
+            text = self._current.read(size)
+            parts.append(text)
+            if size > 0:
+                size -= len(text)
+            if size == 0:
+                break
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._current = io.StringIO(chunk)
+        return "".join(parts)
+
+
+SPOOL_BYTES = 64 << 20  # a query result larger than this is spooled to a temporary file
+
+
+def read_frame(
+    conn: connection, query: str, params: dict | None = None, **read_csv
+) -> pd.DataFrame:
+    """A query's result as a DataFrame, streamed with COPY (far faster than fetching rows)
+    through a temporary file, so a large result is never held twice in memory as text and
+    as a frame. `read_csv` goes to pandas.read_csv (dtype, parse_dates, ...)."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as buffer:
+        with conn.cursor() as cur:
+            statement = cur.mogrify(query, params or {}).decode()
+            cur.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
+        buffer.seek(0)
+        return pd.read_csv(buffer, **read_csv)
+
+
 def copy_frame(conn: connection, table: sql.Composable, frame: pd.DataFrame) -> None:
     """COPY a frame into `table` (columns named as the frame's) in PostgreSQL's CSV format."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="")
-    buffer.seek(0)
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, frame.columns))
     )
     with conn.cursor() as cur:
-        cur.copy_expert(statement.as_string(conn), buffer)
+        cur.copy_expert(statement.as_string(conn), _CsvChunks(frame), size=COPY_READ_BYTES)
 
 
 def _unknown_reference_problems(conn: connection, dataset: Dataset) -> list[Problem]:

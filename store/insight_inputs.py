@@ -11,7 +11,6 @@ reads none.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -19,6 +18,7 @@ from psycopg2.extensions import connection
 
 from analytics.config import DEFAULT_INSIGHTS, InsightsConfig
 from analytics.training_effect import activity_months
+from store.bulk import read_frame
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,7 @@ class InsightInputs:
 def _copy(
     conn: connection, query: str, params: dict, dtypes: dict, dates: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    buffer = io.StringIO()
-    with conn.cursor() as cur:
-        statement = cur.mogrify(query, params).decode()
-        cur.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
-    buffer.seek(0)
-    frame = pd.read_csv(buffer, dtype=dtypes, keep_default_na=False, na_values=[""])
+    frame = read_frame(conn, query, params, dtype=dtypes, keep_default_na=False, na_values=[""])
     for column in dates:
         frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
     return frame

@@ -3,11 +3,10 @@ run stored (store/migrations/versions/0005), narrowed to the caller's `Scope` in
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 from psycopg2.extensions import connection
 
+from store.bulk import read_frame
 from store.queries import fetch_all, fetch_one
 from store.scope import Scope
 
@@ -152,14 +151,7 @@ def current_insights_params(conn: connection) -> dict | None:
 
 
 def _frame(conn: connection, query: str, params: dict) -> pd.DataFrame:
-    buffer = io.StringIO()
-    with conn.cursor() as cur:
-        cur.copy_expert(
-            f"COPY ({cur.mogrify(query, params).decode()}) TO STDOUT WITH (FORMAT csv, HEADER)",
-            buffer,
-        )
-    buffer.seek(0)
-    return pd.read_csv(buffer, dtype={"employee_id": str, "team": str, "skill": str})
+    return read_frame(conn, query, params, dtype={"employee_id": str, "team": str, "skill": str})
 
 
 def department_members(conn: connection, departments: list[str]) -> dict[str, pd.DataFrame]:

@@ -96,13 +96,14 @@ def _json_or_null(value) -> str | None:
 
 def _for_copy(frame: pd.DataFrame) -> pd.DataFrame:
     """JSON and array columns as the text COPY reads them as."""
-    out = frame.copy()
-    for column in out.columns:
-        if column in _JSON_COLUMNS:
-            out[column] = out[column].map(_json_or_null, na_action="ignore")
-        elif column in _ARRAY_COLUMNS:
-            out[column] = out[column].map(_pg_array)
-    return out
+    text = {
+        column: frame[column].map(_json_or_null, na_action="ignore")
+        for column in frame.columns
+        if column in _JSON_COLUMNS
+    } | {
+        column: frame[column].map(_pg_array) for column in frame.columns if column in _ARRAY_COLUMNS
+    }
+    return frame.assign(**text)
 
 
 def _copy_run_rows(conn: connection, table: str, run_id: int, frame: pd.DataFrame) -> None:

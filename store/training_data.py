@@ -9,10 +9,11 @@ so pandas only ever sees one row per employee and window.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pandas as pd
 from psycopg2.extensions import connection
+
+from store.bulk import read_frame
 
 WINDOWS = (0, 1, 2)
 SURVEY_DAYS = 180  # engagement and satisfaction: mean of the answers of the last six months
@@ -94,13 +95,10 @@ def read_window_features(
     """One row per (employee, window) in the shape `analytics.analyze` takes, and the
     number of task records the windows cover."""
     params = {"as_of": as_of, "window_days": window_days, "survey_days": SURVEY_DAYS}
-    buffer = io.StringIO()
-    with conn.cursor() as cur:
-        query = cur.mogrify(_wide_sql(), params).decode()
-        cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
-    buffer.seek(0)
-    wide = pd.read_csv(
-        buffer,
+    wide = read_frame(
+        conn,
+        _wide_sql(),
+        params,
         dtype={"employee_id": str, "department": str, "team": str, "job_title": str},
         parse_dates=["hire_date"],
     )

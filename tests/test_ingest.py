@@ -305,3 +305,19 @@ def test_completions_are_checked_against_programs_at_load_too(conn):
         (2, "program_id", "unknown program"),
     ]
     assert count(conn, "training_completions") == 0
+
+
+def test_a_batch_spanning_several_copy_chunks_is_stored_whole_and_exactly(
+    client, conn, monkeypatch
+):
+    from store import bulk
+
+    # COPY reads the CSV a chunk of rows at a time; make every batch span many chunks.
+    monkeypatch.setattr(bulk, "COPY_CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "COPY_READ_BYTES", 7)
+    names = [dict(e, name=f'{e["name"]}, "the {i}th"') for i, e in enumerate(EMPLOYEES)]
+    response = client.post("/api/v1/ingest/employees", json=names)
+    assert response.status_code == 200, response.json
+    assert response.json["inserted"] == len(EMPLOYEES)
+    stored = {row[0]: row[1] for row in snapshot(conn, "employees")}
+    assert stored == {e["employee_id"]: e["name"] for e in names}

@@ -143,6 +143,7 @@ def _train_and_publish(
 
     with clock.step("fit"):
         result = analyze(features, config, insights)
+        del features  # a million employees' windows: free them before the insights
         metrics = dict(result.metrics)
         metrics["drift_psi"] = (
             population_stability_index(previous_scores, result.scores["score"].to_numpy())
@@ -174,6 +175,7 @@ def _train_and_publish(
             config=config,
             insights=insights,
         )
+        del inputs
     log.info(
         "insights derived",
         extra={
