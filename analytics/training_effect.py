@@ -174,7 +174,7 @@ def training_effectiveness(
 
     # Employees as integer codes from here on: one hash of the ids, not one per step.
     emp_code, emp_ids = pd.factorize(monthly_activity["employee_id"])
-    emp_ids = pd.Index(emp_ids)
+    emp_ids = pd.Index(np.asarray(emp_ids, dtype=object))  # plain, also from a categorical
     peer = config.peer_group
     peer_groups = None
     if peer is not None and peer in employees.columns:

@@ -84,9 +84,10 @@ def read_insight_inputs(
         dates=("completed_on",),
     )
     months = activity_months(completions, as_of, insights)
+    # Ten million rows at scale: ids and the few periods as categories, not one string each.
     activity_dtypes = {
-        "employee_id": str,
-        "period": str,
+        "employee_id": "category",
+        "period": "category",
         "tasks_total": "int64",
         "tasks_completed": "int64",
         "hours_logged": "float64",
