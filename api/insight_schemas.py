@@ -142,6 +142,8 @@ class DemandArgsSchema(Schema):
     )
     department = fields.String()
     team = fields.String()
+    after = fields.String(metadata={"description": "the previous page's next_after"})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
 class DemandSchema(Schema):
@@ -159,6 +161,10 @@ class DemandSchema(Schema):
 class DemandListSchema(Schema):
     run_id = fields.Integer()
     data = fields.List(fields.Nested(DemandSchema))
+    next_after = fields.String(
+        allow_none=True,
+        metadata={"description": "pass as `after` for the next page; null on the last page"},
+    )
 
 
 class EffectivenessArgsSchema(Schema):

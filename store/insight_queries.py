@@ -89,7 +89,12 @@ def training_demand(
     department: str | None,
     team: str | None,
     scope: Scope,
+    after: tuple[str, str, str] | None = None,
+    limit: int = 100_000,
 ) -> list[dict]:
+    """Demand rows of the current run in (department, team, skill) order, the order of its
+    unique index; `after` is the (department, team or '', skill) of the previous page's last
+    row (keyset pagination)."""
     return fetch_all(
         conn,
         f"""SELECT d.level, d.department, d.team, d.skill, d.employees_with_gap,
@@ -98,10 +103,26 @@ def training_demand(
             WHERE d.level = %(level)s
               AND (%(department)s::text IS NULL OR d.department = %(department)s)
               AND (%(team)s::text IS NULL OR d.team = %(team)s)
+              AND (%(after_department)s::text IS NULL
+                   OR (d.department, coalesce(d.team, ''), d.skill)
+                      > (%(after_department)s, %(after_team)s, %(after_skill)s))
               AND (d.team IS NULL OR {scope.team_sql("d.team", "d.run_id")})
-            ORDER BY d.department, d.team NULLS FIRST, d.training_hours DESC NULLS LAST,
-                     d.skill""",
-        {"level": level, "department": department, "team": team, **scope.params()},
+            ORDER BY d.department, coalesce(d.team, ''), d.skill
+            LIMIT %(limit)s""",
+        {
+            "level": level,
+            "department": department,
+            "team": team,
+            **dict(
+                zip(
+                    ("after_department", "after_team", "after_skill"),
+                    after or (None, None, None),
+                    strict=True,
+                )
+            ),
+            "limit": limit,
+            **scope.params(),
+        },
     )
 
 

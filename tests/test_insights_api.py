@@ -226,7 +226,9 @@ def test_department_training_demand_counts_the_people_with_each_gap(client, db):
                GROUP BY e.department, q.skill""",
         )
     }
-    rows = client.get("/api/v1/training/demand").json["data"]
+    rows = all_pages(client, "/api/v1/training/demand", "skill", limit=7)
+    keys = [(d["department"], d["skill"]) for d in rows]
+    assert keys == sorted(keys)  # each once, in order, across pages
     assert {(d["department"], d["skill"]): d["employees_with_gap"] for d in rows} == expected
     for row in rows:
         if row["program_id"] is not None:
@@ -324,3 +326,21 @@ def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
     demand = client.get("/api/v1/training/demand").json["data"]
     assert {d["level"] for d in demand} == {"team"}
     assert {d["team"] for d in demand} <= seen
+
+
+def test_team_demand_pages_add_up_to_the_department_demand(client):
+    teams = all_pages(client, "/api/v1/training/demand", "skill", level="team", limit=50)
+    departments = all_pages(client, "/api/v1/training/demand", "skill", limit=500)
+    total = defaultdict(int)
+    for row in teams:
+        total[(row["department"], row["skill"])] += row["employees_with_gap"]
+    assert dict(total) == {
+        (d["department"], d["skill"]): d["employees_with_gap"] for d in departments
+    }
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJhIl0=", "WyJhIiwiXHUwMDAwIiwiYyJd"])
+def test_a_demand_cursor_that_was_not_handed_out_is_a_422(client, cursor):
+    response = client.get("/api/v1/training/demand", query_string={"after": cursor})
+    assert response.status_code == 422
+    assert response.json["problems"][0]["field"] == "after"

@@ -123,8 +123,11 @@ def _report(conn, department: str) -> dict:
         ),
         None,
     )
-    demand = insight_queries.training_demand(
-        conn, level="department", department=department, team=None, scope=EVERYONE
+    demand = sorted(
+        insight_queries.training_demand(
+            conn, level="department", department=department, team=None, scope=EVERYONE
+        ),
+        key=lambda d: (-(d["training_hours"] or 0), d["skill"]),
     )
     skills = {d["skill"] for d in demand}
     effects = [e for e in insight_queries.training_effectiveness(conn) if e["skill"] in skills]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -32,10 +35,18 @@ class Demand(MethodView):
     @blp.arguments(DemandArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, DemandListSchema)
     @blp.alt_response(403, schema=ErrorResponseSchema, description="Managers: teams only.")
-    def get(self, level: str | None = None, department: str | None = None, team: str | None = None):
+    def get(
+        self,
+        limit: int,
+        level: str | None = None,
+        department: str | None = None,
+        team: str | None = None,
+        after: str | None = None,
+    ):
         """Per department (or per team with level=team) and skill: employees with a gap,
-        gap levels, the program recommended most for it and the training hours it needs.
-        Managers may read the teams all of whose members report to them."""
+        gap levels, the program recommended most for it and the training hours it needs, in
+        department, team and skill order (keyset pagination). Managers may read the teams
+        all of whose members report to them."""
         scope = current_scope()
         level = level or ("department" if scope.everyone else "team")
         if level == "department" and not scope.everyone:
@@ -43,9 +54,43 @@ class Demand(MethodView):
         with get_db().connection() as conn:
             run = require_current_run(conn)
             rows = insight_queries.training_demand(
-                conn, level=level, department=department, team=team, scope=scope
+                conn,
+                level=level,
+                department=department,
+                team=team,
+                scope=scope,
+                after=None if after is None else _decode_cursor(after),
+                limit=limit,
             )
-        return {"run_id": run["run_id"], "data": rows}
+        return {
+            "run_id": run["run_id"],
+            "data": rows,
+            "next_after": _encode_cursor(rows[-1]) if len(rows) == limit else None,
+        }
+
+
+def _encode_cursor(row: dict) -> str:
+    key = [row["department"], row["team"] or "", row["skill"]]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(value: str) -> tuple[str, str, str]:
+    """The (department, team, skill) a next_after names; a 422 for anything else."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(value.encode()))
+    except (ValueError, TypeError):
+        key = None
+    if (
+        not isinstance(key, list)
+        or len(key) != 3
+        or not all(isinstance(part, str) and "\x00" not in part for part in key)
+    ):
+        raise ApiError(
+            422,
+            "the request is not valid",
+            [{"location": "query", "field": "after", "reason": "not a next_after of this list"}],
+        )
+    return tuple(key)
 
 
 @blp.route("/effectiveness")
