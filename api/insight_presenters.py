@@ -16,7 +16,7 @@ def present_team(row: dict) -> dict:
         "team": row["team"],
         "department": row["department"],
         "members": row["members"],
-        "tiers": {"High": row["tier_high"], "Medium": row["tier_medium"], "Low": row["tier_low"]},
+        "tiers": _tiers(row),
         "average_score": _round(row["average_score"]),
         "skills": {
             "required": row["required_skills"],
@@ -35,6 +35,17 @@ def present_team(row: dict) -> dict:
                 {"window": w, "score": _round(score)} for w, score in windows if score is not None
             ],
         },
+    }
+
+
+def present_team_run(row: dict) -> dict:
+    return {
+        "run_id": row["run_id"],
+        "as_of": row["as_of"],
+        "members": row["members"],
+        "average_score": _round(row["average_score"]),
+        "tiers": _tiers(row),
+        "skill_coverage": _round(row["skill_coverage"], 4),
     }
 
 

@@ -251,9 +251,19 @@ class SuggestionSchema(Schema):
     details = fields.Dict()
 
 
+class TeamRunPointSchema(Schema):
+    run_id = fields.Integer()
+    as_of = fields.Date()
+    members = fields.Integer()
+    average_score = fields.Float()
+    tiers = fields.Dict(keys=fields.String(), values=fields.Integer())
+    skill_coverage = fields.Float()
+
+
 class TeamDetailSchema(Schema):
     run_id = fields.Integer()
     team = fields.Nested(TeamSchema)
+    runs = fields.List(fields.Nested(TeamRunPointSchema), metadata={"description": "oldest first"})
     training_demand = fields.List(fields.Nested(DemandSchema))
     suggestions = fields.List(fields.Nested(SuggestionSchema))
 

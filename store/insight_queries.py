@@ -66,6 +66,19 @@ def teams(
     )
 
 
+def team_history(conn: connection, team: str) -> list[dict]:
+    """The team's composition figures in every kept run, oldest first."""
+    return fetch_all(
+        conn,
+        """SELECT c.run_id, r.as_of, c.members, c.average_score, c.tier_high, c.tier_medium,
+                  c.tier_low, c.skill_coverage
+           FROM team_composition c JOIN model_runs r ON r.run_id = c.run_id
+           WHERE c.team = %(team)s AND r.status = 'succeeded'
+           ORDER BY c.run_id""",
+        {"team": team},
+    )
+
+
 def team_suggestions(
     conn: connection, *, department: str | None = None, team: str | None = None
 ) -> list[dict]:

@@ -155,10 +155,13 @@ def test_teams_hold_every_scored_employee_once(client, db):
         )
 
 
-def test_a_team_shows_its_training_demand_and_the_suggestions_that_involve_it(client):
+def test_a_team_shows_its_history_training_demand_and_the_suggestions_that_involve_it(client, db):
     teams = client.get("/api/v1/teams", query_string={"limit": 500}).json["data"]
     detail = client.get(f"/api/v1/teams/{teams[0]['team']}").json
     assert detail["team"] == teams[0]
+    runs = [r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id")]
+    assert [r["run_id"] for r in detail["runs"]] == runs
+    assert detail["runs"][-1]["members"] == teams[0]["members"]
     assert all(d["team"] == teams[0]["team"] for d in detail["training_demand"])
     assert all(teams[0]["team"] in (s["from_team"], s["to_team"]) for s in detail["suggestions"])
     assert client.get("/api/v1/teams/no-such-team").status_code == 404

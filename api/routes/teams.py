@@ -13,7 +13,7 @@ from api.auth import current_scope
 from api.current_run import require_current_run
 from api.db import get_db
 from api.errors import ApiError
-from api.insight_presenters import present_suggestion, present_team
+from api.insight_presenters import present_suggestion, present_team, present_team_run
 from api.insight_schemas import (
     EvaluationSchema,
     ProposalSchema,
@@ -63,8 +63,8 @@ class Team(MethodView):
     @blp.response(200, TeamDetailSchema)
     @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown team.")
     def get(self, team: str):
-        """One team: composition and trend, its training demand, and the suggested changes
-        of its department that involve it."""
+        """One team: composition and trend over the run's months and the kept runs, its
+        training demand, and the suggested changes of its department that involve it."""
         scope = current_scope()
         with get_db().connection() as conn:
             run = require_current_run(conn)
@@ -75,9 +75,11 @@ class Team(MethodView):
                 conn, level="team", department=None, team=team, scope=scope
             )
             suggestions = insight_queries.team_suggestions(conn, team=team)
+            history = insight_queries.team_history(conn, team)
         return {
             "run_id": run["run_id"],
             "team": present_team(rows[0]),
+            "runs": [present_team_run(h) for h in history],
             "training_demand": demand,
             "suggestions": [present_suggestion(s) for s in suggestions],
         }
