@@ -116,12 +116,25 @@ def _monthly_measures(
     )
     if peer_groups is not None:
         frame[config.peer_group] = peer_groups[emp_code]
-    parts = []
-    for _, month in frame.groupby("month", sort=True):
-        scored = score_window(month, config, with_flags=False)
-        parts.append(scored[["emp", "month", "score", "completion_rate", "total_tasks"]])
-    measures = pd.concat(parts, ignore_index=True)
-    return measures[measures["total_tasks"] > 0].drop(columns="total_tasks")
+    # Filled in place month by month: at scale the months hold ten million rows, and
+    # collecting scored copies to concatenate would hold them twice.
+    score = np.empty(len(frame))
+    completion = np.empty(len(frame))
+    months = frame["month"].to_numpy()
+    for month in np.unique(months):
+        rows = np.flatnonzero(months == month)
+        scored = score_window(frame.iloc[rows], config, with_flags=False)
+        score[rows] = scored["score"].to_numpy()
+        completion[rows] = scored["completion_rate"].to_numpy()
+    worked = frame["total_tasks"].to_numpy() > 0
+    return pd.DataFrame(
+        {
+            "emp": frame["emp"].to_numpy()[worked],
+            "month": months[worked],
+            "score": score[worked],
+            "completion_rate": completion[worked],
+        }
+    )
 
 
 def _empty_rows(program_ids: np.ndarray, programs: pd.DataFrame) -> pd.DataFrame:
