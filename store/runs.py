@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -123,17 +124,20 @@ def publish_run(
     rows_read: int,
     artifact: bytes,
     insights: Mapping[str, pd.DataFrame] | None = None,
-) -> None:
+) -> dict[str, float]:
     """Write all scores and insight tables and make the run current, inside the caller's
-    single transaction: readers see all of a run or none of it."""
+    single transaction: readers see all of a run or none of it. Returns the seconds each
+    table took to write, for the run's log."""
     # The columns of `analytics.analyze(...).scores` are those of the scores table, and
     # each insight frame's are its table's (minus run_id).
-    _copy_run_rows(conn, "scores", run_id, scores)
     unknown = set(insights or {}) - set(INSIGHT_TABLES)
     if unknown:
         raise ValueError(f"not an insight table: {', '.join(sorted(unknown))}")
-    for table, frame in (insights or {}).items():
+    seconds = {}
+    for table, frame in {"scores": scores, **(insights or {})}.items():
+        started = time.perf_counter()
         _copy_run_rows(conn, table, run_id, frame)
+        seconds[table] = round(time.perf_counter() - started, 3)
     with conn.cursor() as cur:
         cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
         cur.execute(
@@ -154,6 +158,7 @@ def publish_run(
                 run_id,
             ),
         )
+    return seconds
 
 
 def fail_run(conn: connection, run_id: int, error: str, timings: dict | None = None) -> None:

@@ -186,7 +186,7 @@ def _train_and_publish(
     )
 
     with clock.step("write"):
-        runs.publish_run(
+        write_seconds = runs.publish_run(
             conn,
             run_id,
             scores=result.scores,
@@ -207,6 +207,7 @@ def _train_and_publish(
             "pruned_runs": pruned,
             "seconds": clock.timings["write"],
             "timings": clock.timings,
+            "write_seconds_by_table": write_seconds,
         },
     )
     return RunOutcome(
