@@ -3,7 +3,7 @@
 The plain manifests are the chart rendered with its default values (release `epa` in
 namespace `epa`) by Helm's own engine, one file per template, plus a Namespace and a
 kustomization.yaml, so that `kubectl apply -k k8s/` installs what `helm install` would.
-`helm test` pods are left out; they belong to Helm. tests/test_manifests.py fails when k8s/
+`helm test` pods are left out; they belong to Helm. tests/deploy/test_manifests.py fails when k8s/
 differs from a fresh rendering.
 
     python scripts/render_manifests.py            # rewrite k8s/

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "epa"
 RELEASE = NAMESPACE = "epa"
 PROFILES = ["default", *sorted(p.name[: -len("-values.yaml")] for p in CHART.glob("ci/*.yaml"))]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_MODE = 25
 DOCUMENT = "/api/v1/openapi.json"
-# Starts a real worker process per request: covered by tests/test_retrain.py instead.
+# Starts a real worker process per request: covered by tests/api/test_retrain.py instead.
 NOT_FUZZED = {"POST /api/v1/models/retrain"}
 # An admin may revoke any token, the fuzzer's own included; 401 is then the right answer.
 MAY_REVOKE_OWN_TOKEN = {"DELETE /api/v1/tokens/{token_id}"}

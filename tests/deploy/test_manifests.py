@@ -19,7 +19,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
 _spec = importlib.util.spec_from_file_location(
     "render_manifests", ROOT / "scripts" / "render_manifests.py"

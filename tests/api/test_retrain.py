@@ -28,7 +28,7 @@ from api import create_app
 from tests.helpers import issue_token, seed_demo
 from worker.retrain import RetrainSettings, job_name, job_status
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "epa"
 CRONJOB = "epa-worker"
 TOKEN = "service-account-token"

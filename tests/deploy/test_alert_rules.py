@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "monitoring" / "alerts.yaml"
 RULE_TESTS = ROOT / "monitoring" / "tests" / "alerts_test.yaml"
 RUNBOOKS = ROOT / "docs" / "runbooks"

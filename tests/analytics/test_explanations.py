@@ -16,7 +16,7 @@ from analytics.explanations import (
     tier_drivers,
 )
 from analytics.predictor import build_predictor
-from tests.test_analytics_trends import tiny_windows
+from tests.analytics.test_trends import tiny_windows
 
 FAST = AnalysisConfig(n_jobs=1)
 WEIGHTS = {"completion": 0.4, "efficiency": 0.3, "throughput": 0.3}

@@ -13,7 +13,7 @@ import pytest
 from api import create_app
 from api.reports import REPORT_CSP
 from tests.helpers import issue_token, snapshot
-from tests.test_scopes import people_of
+from tests.store.test_scopes import people_of
 
 
 @pytest.fixture(scope="module")

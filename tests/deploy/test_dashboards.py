@@ -21,7 +21,7 @@ import pytest
 import yaml
 from psycopg2.extras import RealDictCursor
 
-from tests import test_metrics_end_to_end as end_to_end
+from tests.system import test_metrics_end_to_end as end_to_end
 from tests.conftest import admin
 from tests.prometheus import (
     PrometheusHandle,
@@ -31,7 +31,7 @@ from tests.prometheus import (
 )
 from worker import batch_metrics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))
 DATASOURCES = ROOT / "grafana" / "provisioning" / "datasources" / "datasources.yaml"
 PROVIDERS = ROOT / "grafana" / "provisioning" / "dashboards" / "epa.yaml"
