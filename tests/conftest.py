@@ -16,9 +16,6 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-# Real Prometheus and Pushgateway fixtures, shared by every test module.
-from tests.prometheus import pushgateway, start_prometheus  # noqa: F401
-
 ROOT = Path(__file__).resolve().parent.parent
 PG_SCRIPT = ROOT / "scripts" / "local-postgres.sh"
 _database_names = itertools.count()
@@ -107,17 +104,19 @@ def db(scored_database_url: str) -> Iterator[psycopg2.extensions.connection]:
     connection.close()
 
 
-@pytest.fixture
-def app(database_url: str):
+@contextmanager
+def running_app(database_url: str, **config) -> Iterator:
+    """The API on that database, closed (its pool emptied) afterwards."""
     from api import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
-    yield app
-    app.extensions["epa_db"].close()
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        app.extensions["epa_db"].close()
 
 
-@pytest.fixture
-def client(app, database_url: str):
+def admin_client(app, database_url: str):
     """A test client that sends an admin token (tests of other roles make their own)."""
     from tests.helpers import issue_token
 
@@ -126,9 +125,48 @@ def client(app, database_url: str):
     return client
 
 
+@pytest.fixture(scope="module")
+def app_config() -> dict:
+    """Extra app configuration; a module overrides this fixture to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict):
+    """The API on a fresh, empty database."""
+    with running_app(database_url, **app_config) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app, database_url: str):
+    """An admin client of `app`."""
+    return admin_client(app, database_url)
+
+
+@pytest.fixture(scope="module")
+def scored_app(scored_database_url: str, app_config: dict):
+    """The API on the module's scored demo database (read-only tests share it)."""
+    with running_app(scored_database_url, **app_config) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def scored_client(scored_app, scored_database_url: str):
+    """An admin client of `scored_app`."""
+    return admin_client(scored_app, scored_database_url)
+
+
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg2.extensions.connection]:
     """A direct connection for arranging and inspecting the store."""
     connection = psycopg2.connect(database_url)
     yield connection
     connection.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs PostgreSQL, so `make test-fast` can leave them out."""
+    for item in items:
+        if "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

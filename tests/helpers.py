@@ -63,6 +63,35 @@ def snapshot(conn, table: str) -> list[tuple]:
     return rows
 
 
+def query(target, sql: str, params: tuple | dict | None = None, *, as_dicts: bool = False) -> list:
+    """The rows of one statement, on a connection or on a database URL (connected, in
+    autocommit, for this statement alone). A connection is left with no transaction open,
+    whatever happened, so a test's later reads see fresh data."""
+    import psycopg2
+    from psycopg2.extras import RealDictCursor
+
+    own = isinstance(target, str)
+    conn = psycopg2.connect(target) if own else target
+    if own:
+        conn.autocommit = True
+    try:
+        with conn.cursor(cursor_factory=RealDictCursor if as_dicts else None) as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description else []
+        return [dict(r) for r in rows] if as_dicts else rows
+    finally:
+        if own:
+            conn.close()
+        elif not conn.autocommit:
+            conn.rollback()
+
+
+def one(target, sql: str, params: tuple | dict | None = None):
+    """The first row of `query`, or None."""
+    rows = query(target, sql, params)
+    return rows[0] if rows else None
+
+
 def count(conn, table: str) -> int:
     with conn.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {table}")
@@ -108,3 +137,14 @@ def issue_token(database_url: str, role: str = "admin", employee_id: str | None 
     finally:
         conn.close()
     return bearer
+
+
+def people_of(manager_id: str, reports: dict[str, list[str]]) -> set[str]:
+    """The manager and everyone below them, walked here in Python, independently of SQL."""
+    seen, todo = set(), [manager_id]
+    while todo:
+        person = todo.pop()
+        if person not in seen:
+            seen.add(person)
+            todo.extend(reports.get(person, []))
+    return seen

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -297,13 +297,6 @@ def running_pushgateway() -> Iterator[PushgatewayHandle]:
             url = f"http://127.0.0.1:{port}"
             _poll(lambda: _answers(f"{url}/-/ready"), STARTUP_TIMEOUT_SECONDS, url, process)
             yield PushgatewayHandle(url)
-
-
-@pytest.fixture
-def start_prometheus() -> Iterator[Callable[..., PrometheusHandle]]:
-    """start_prometheus(jobs, rule_files=()) -> PrometheusHandle, stopped after the test."""
-    with ExitStack() as stack:
-        yield lambda *args, **kwargs: stack.enter_context(running_prometheus(*args, **kwargs))
 
 
 @pytest.fixture

@@ -8,44 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import AnalysisConfig, AnalysisError, AnalysisResult, analyze, analyze_records
-
-FAST = AnalysisConfig(
-    param_grid={"max_depth": (4, 8), "min_samples_leaf": (1,), "n_estimators": (30,)}
-)
-SCORE_COLUMNS = [
-    "employee_id",
-    "department",
-    "team",
-    "job_title",
-    "score",
-    "completion_rate",
-    "task_efficiency",
-    "throughput",
-    "avg_task_hours",
-    "completed_tasks",
-    "total_tasks",
-    "relative_task_hours",
-    "relative_throughput",
-    "tier",
-    "is_anomaly",
-    "anomaly_score",
-    "predicted_tier",
-    "p_high",
-    "p_medium",
-    "p_low",
-    "flags",
-    "percentile_department",
-    "percentile_job_title",
-    "score_w1",
-    "score_w2",
-    "tier_w1",
-    "tier_w2",
-    "score_change",
-    "trend",
-    "tier_drivers",
-    "anomaly_drivers",
-]
+from analytics import AnalysisError, AnalysisResult, analyze, analyze_records
+from analytics.pipeline import RECORD_OUTPUT_COLUMNS, SCORE_OUTPUT_COLUMNS
 
 
 def window_features(n: int = 300, new_hires: int = 10, seed: int = 0) -> pd.DataFrame:
@@ -98,13 +62,13 @@ def features() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(features) -> AnalysisResult:
-    return analyze(features, FAST)
+def result(fast_config, features) -> AnalysisResult:
+    return analyze(features, fast_config)
 
 
 def test_scores_have_one_row_per_current_employee_with_the_contract_columns(result):
     scores = result.scores
-    assert list(scores.columns) == SCORE_COLUMNS
+    assert list(scores.columns) == list(SCORE_OUTPUT_COLUMNS)
     assert len(scores) == 300
     assert scores["employee_id"].is_unique
     assert scores["employee_id"].is_monotonic_increasing
@@ -118,9 +82,9 @@ def test_scores_have_one_row_per_current_employee_with_the_contract_columns(resu
     ]
 
 
-def test_same_input_in_any_row_order_gives_identical_output(features, result):
+def test_same_input_in_any_row_order_gives_identical_output(fast_config, features, result):
     shuffled = features.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    again = analyze(shuffled, FAST)
+    again = analyze(shuffled, fast_config)
     pd.testing.assert_frame_equal(again.scores, result.scores)
     assert again.metrics == result.metrics
 
@@ -216,9 +180,9 @@ def test_fitted_models_survive_a_joblib_round_trip(features, result):
     assert (models["anomaly_detector"].predict(scores) == scores["is_anomaly"].to_numpy()).all()
 
 
-def test_without_history_the_predictor_is_skipped_with_a_reason(features):
+def test_without_history_the_predictor_is_skipped_with_a_reason(fast_config, features):
     only_current = features[features.window == 0]
-    result = analyze(only_current, FAST)
+    result = analyze(only_current, fast_config)
     assert result.metrics["predictor"]["status"] == "skipped"
     assert "window 1" in result.metrics["predictor"]["reason"]
     assert result.models["predictor"] is None
@@ -228,31 +192,19 @@ def test_without_history_the_predictor_is_skipped_with_a_reason(features):
     assert len(result.scores) == 300
 
 
-def test_missing_column_raises_analysis_error(features):
+def test_missing_column_raises_analysis_error(fast_config, features):
     with pytest.raises(AnalysisError, match="engagement"):
-        analyze(features.drop(columns="engagement"), FAST)
+        analyze(features.drop(columns="engagement"), fast_config)
 
 
-def test_duplicate_employee_in_a_window_raises_analysis_error(features):
+def test_duplicate_employee_in_a_window_raises_analysis_error(fast_config, features):
     with pytest.raises(AnalysisError, match="more than one row"):
-        analyze(pd.concat([features, features.head(1)]), FAST)
+        analyze(pd.concat([features, features.head(1)]), fast_config)
 
 
-def test_fewer_than_three_current_employees_raises_analysis_error(features):
+def test_fewer_than_three_current_employees_raises_analysis_error(fast_config, features):
     with pytest.raises(AnalysisError, match="at least 3"):
-        analyze(features[features.employee_id.isin(["E0001", "E0002"])], FAST)
-
-
-RECORD_COLUMNS = [
-    "employee_id",
-    "name",
-    "performance_score",
-    "performance_cluster",
-    "is_anomaly",
-    "completion_rate",
-    "avg_task_hours",
-    "completed_tasks",
-]
+        analyze(features[features.employee_id.isin(["E0001", "E0002"])], fast_config)
 
 
 def records() -> list[dict]:
@@ -269,7 +221,7 @@ def records() -> list[dict]:
 
 def test_analyze_records_sums_rows_per_employee_and_returns_the_response_shape():
     out = analyze_records(records())
-    assert list(out.columns) == RECORD_COLUMNS
+    assert list(out.columns) == list(RECORD_OUTPUT_COLUMNS)
     assert out["employee_id"].tolist() == ["E1", "E2", "E3", "E4"]
     al = out.iloc[0]
     assert al["name"] == "Al"

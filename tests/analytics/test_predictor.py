@@ -13,9 +13,6 @@ from analytics.predictor import (
 )
 
 # Small grid and forest: the tests check behaviour, not tuning.
-FAST = AnalysisConfig(
-    param_grid={"max_depth": (4, 8), "min_samples_leaf": (1,), "n_estimators": (30,)}
-)
 
 
 def planted(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -41,9 +38,9 @@ def planted(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return features, labels.astype(object)
 
 
-def test_predictor_learns_a_planted_rule_well_above_chance():
+def test_predictor_learns_a_planted_rule_well_above_chance(fast_config):
     features, labels = planted(600)
-    outcome = train_predictor(features, labels, FAST)
+    outcome = train_predictor(features, labels, fast_config)
 
     assert outcome.status == "trained" and outcome.reason is None
     # Chance level for three balanced classes is a macro F1 of about 0.33.
@@ -67,27 +64,27 @@ def test_training_sample_and_holdout_are_bounded_by_predictor_sample_size():
     assert outcome.metrics["n_holdout"] == 100
 
 
-def test_predictor_is_skipped_with_a_reason_when_there_are_too_few_rows():
+def test_predictor_is_skipped_with_a_reason_when_there_are_too_few_rows(fast_config):
     features, labels = planted(20)
-    outcome = train_predictor(features, labels, FAST)
+    outcome = train_predictor(features, labels, fast_config)
     assert outcome.status == "skipped"
     assert outcome.model is None
     assert "20" in outcome.reason and "at least 60" in outcome.reason
     assert outcome.summary()["cv_f1_macro"] is None
 
 
-def test_predictor_is_skipped_when_a_tier_has_fewer_members_than_cv_folds():
+def test_predictor_is_skipped_when_a_tier_has_fewer_members_than_cv_folds(fast_config):
     features, labels = planted(300)
     labels = np.where(labels == "Low", "Medium", labels).astype(object)
     labels[:2] = "Low"
-    outcome = train_predictor(features, labels, FAST)
+    outcome = train_predictor(features, labels, fast_config)
     assert outcome.status == "skipped"
     assert "Low (2)" in outcome.reason and "cv_folds=3" in outcome.reason
 
 
-def test_predictions_have_a_tier_and_probabilities_that_sum_to_one():
+def test_predictions_have_a_tier_and_probabilities_that_sum_to_one(fast_config):
     features, labels = planted(400)
-    model = train_predictor(features, labels, FAST).model
+    model = train_predictor(features, labels, fast_config).model
     new, _ = planted(50, seed=9)
     new.loc[0, "job_title"] = "Astronaut"  # unseen category must not fail
     new.loc[1, "engagement"] = np.nan  # missing survey answer must not fail

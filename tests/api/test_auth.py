@@ -11,7 +11,7 @@ import pytest
 
 from api import create_app
 from tests.conftest import ROOT
-from tests.helpers import issue_token
+from tests.helpers import issue_token, one, query
 
 ROLES = ("admin", "hr", "manager", "employee", "ingest")
 EVERY_READER = {"admin", "hr", "manager", "employee"}
@@ -59,30 +59,15 @@ EXPECTED = {
 OPEN = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json")
 
 
-def one(db, sql: str, params=()):
-    with db.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()
-
-
 @pytest.fixture(scope="module")
 def manager_id(db) -> str:
-    return one(db, "SELECT min(manager_id) FROM employees WHERE manager_id IS NOT NULL")[0]
+    return query(db, "SELECT min(manager_id) FROM employees WHERE manager_id IS NOT NULL")[0][0]
 
 
 @pytest.fixture(scope="module")
-def app(scored_database_url):
+def app_config() -> dict:
     # A retrain would start a Kubernetes Job: point it at nothing, so it fails with a 503.
-    app = create_app(
-        {
-            "DATABASE_URL": scored_database_url,
-            "TESTING": True,
-            "RETRAIN_MODE": "kubernetes",
-            "RETRAIN_KUBECONFIG": str(ROOT / "no-such-kubeconfig"),
-        }
-    )
-    yield app
-    app.extensions["epa_db"].close()
+    return {"RETRAIN_MODE": "kubernetes", "RETRAIN_KUBECONFIG": str(ROOT / "no-such-kubeconfig")}
 
 
 @pytest.fixture(scope="module")
@@ -94,24 +79,24 @@ def bearer(scored_database_url, manager_id) -> dict[str, str]:
     }
 
 
-def served_routes(app) -> set[tuple[str, str]]:
+def served_routes(scored_app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
-        for rule in app.url_map.iter_rules()
+        for rule in scored_app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and not rule.endpoint.startswith("api-docs")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
 
-def test_every_api_route_has_an_expected_rule_in_this_table(app):
-    assert served_routes(app) == set(EXPECTED)
+def test_every_api_route_has_an_expected_rule_in_this_table(scored_app):
+    assert served_routes(scored_app) == set(EXPECTED)
 
 
 @pytest.mark.parametrize(("method", "rule"), sorted(EXPECTED))
 def test_each_role_is_allowed_or_refused_as_the_role_table_says(
-    app, bearer, db, manager_id, method, rule
+    scored_app, bearer, db, manager_id, method, rule
 ):
-    run_id = one(db, "SELECT run_id FROM model_runs WHERE is_current")[0]
+    run_id = query(db, "SELECT run_id FROM model_runs WHERE is_current")[0][0]
     team, department = one(
         db, "SELECT team, department FROM employees WHERE employee_id = %s", (manager_id,)
     )
@@ -131,7 +116,7 @@ def test_each_role_is_allowed_or_refused_as_the_role_table_says(
         if rule.endswith("/evaluate")
         else []
     )
-    client = app.test_client()
+    client = scored_app.test_client()
     for role in ROLES:
         headers = {"Authorization": f"Bearer {bearer[role]}"}
         kwargs = {"json": body} if method == "POST" else {}
@@ -160,8 +145,8 @@ def test_a_route_without_a_rule_is_refused_even_to_an_admin(scored_database_url)
         app.extensions["epa_db"].close()
 
 
-def test_probes_metrics_and_the_openapi_document_need_no_token(app):
-    client = app.test_client()
+def test_probes_metrics_and_the_openapi_document_need_no_token(scored_app):
+    client = scored_app.test_client()
     for path in OPEN:
         assert client.get(path).status_code == 200, path
 
@@ -186,13 +171,13 @@ def assert_unauthorized(response) -> None:
     ],
     ids=["missing", "empty", "no-value", "basic", "garbage", "no-secret", "wrong-scheme"],
 )
-def test_a_missing_or_malformed_token_is_a_json_401(app, authorization):
+def test_a_missing_or_malformed_token_is_a_json_401(scored_app, authorization):
     headers = {} if authorization is None else {"Authorization": authorization}
-    assert_unauthorized(app.test_client().get("/api/v1/employees", headers=headers))
+    assert_unauthorized(scored_app.test_client().get("/api/v1/employees", headers=headers))
 
 
-def test_an_unknown_token_or_a_wrong_secret_is_a_401(app, bearer):
-    client = app.test_client()
+def test_an_unknown_token_or_a_wrong_secret_is_a_401(scored_app, bearer):
+    client = scored_app.test_client()
     unknown = f"epa_{'0' * 16}_{'x' * 43}"
     assert_unauthorized(client.get("/api/v1/departments", headers={"Authorization": unknown}))
     assert_unauthorized(
@@ -205,10 +190,10 @@ def test_an_unknown_token_or_a_wrong_secret_is_a_401(app, bearer):
     )
 
 
-def test_an_expired_token_is_a_401(app, db, scored_database_url):
+def test_an_expired_token_is_a_401(scored_app, db, scored_database_url):
     token = issue_token(scored_database_url, "hr")
     headers = {"Authorization": f"Bearer {token}"}
-    client = app.test_client()
+    client = scored_app.test_client()
     assert client.get("/api/v1/departments", headers=headers).status_code == 200
     with db.cursor() as cur:
         cur.execute(
@@ -220,10 +205,10 @@ def test_an_expired_token_is_a_401(app, db, scored_database_url):
     assert_unauthorized(client.get("/api/v1/departments", headers=headers))
 
 
-def test_a_revoked_token_is_a_401_at_once(app, scored_database_url):
+def test_a_revoked_token_is_a_401_at_once(scored_app, scored_database_url):
     token = issue_token(scored_database_url, "hr")
     token_id = token.split("_")[1]
-    client = app.test_client()
+    client = scored_app.test_client()
     ok = client.get("/api/v1/departments", headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 200
     admin = {"Authorization": f"Bearer {issue_token(scored_database_url)}"}
@@ -235,10 +220,10 @@ def test_a_revoked_token_is_a_401_at_once(app, scored_database_url):
     )
 
 
-def test_last_use_is_recorded_at_most_once_a_minute(app, db, scored_database_url):
+def test_last_use_is_recorded_at_most_once_a_minute(scored_app, db, scored_database_url):
     token = issue_token(scored_database_url, "hr")
     token_id = token.split("_")[1]
-    client = app.test_client()
+    client = scored_app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     assert one(db, "SELECT last_used_at FROM api_tokens WHERE token_id = %s", (token_id,)) == (
         None,
@@ -266,8 +251,10 @@ def stored_text(db) -> str:
         return " ".join(r[0] for r in cur.fetchall())
 
 
-def test_a_token_created_through_the_api_is_shown_once_and_stored_only_as_a_hash(app, db, bearer):
-    client = app.test_client()
+def test_a_token_created_through_the_api_is_shown_once_and_stored_only_as_a_hash(
+    scored_app, db, bearer
+):
+    client = scored_app.test_client()
     admin = {"Authorization": f"Bearer {bearer['admin']}"}
     created = client.post("/api/v1/tokens", json={"role": "hr", "name": "payroll"}, headers=admin)
     assert created.status_code == 201
@@ -296,8 +283,8 @@ def test_a_token_created_through_the_api_is_shown_once_and_stored_only_as_a_hash
     ],
     ids=["manager-unbound", "unknown-employee", "hr-bound", "unknown-role"],
 )
-def test_a_token_that_cannot_be_made_is_a_422(app, bearer, body):
-    response = app.test_client().post(
+def test_a_token_that_cannot_be_made_is_a_422(scored_app, bearer, body):
+    response = scored_app.test_client().post(
         "/api/v1/tokens", json=body, headers={"Authorization": f"Bearer {bearer['admin']}"}
     )
     assert response.status_code == 422
@@ -315,7 +302,7 @@ def worker(database_url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_cli_creates_lists_and_revokes_tokens_without_ever_showing_a_secret_again(
-    app, db, scored_database_url, manager_id
+    scored_app, db, scored_database_url, manager_id
 ):
     created = worker(
         scored_database_url,
@@ -341,7 +328,7 @@ def test_the_cli_creates_lists_and_revokes_tokens_without_ever_showing_a_secret_
         (token_id,),
     )
     assert (role, employee_id, expires.days) == ("manager", manager_id, 30)
-    client = app.test_client()
+    client = scored_app.test_client()
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/departments", headers=headers).status_code == 200
 
@@ -380,8 +367,8 @@ def test_the_cli_refuses_a_bound_role_without_an_employee(scored_database_url):
     assert result.stdout == ""
 
 
-def test_the_openapi_document_declares_the_bearer_scheme_on_every_api_operation(app):
-    spec = app.test_client().get("/api/v1/openapi.json").json
+def test_the_openapi_document_declares_the_bearer_scheme_on_every_api_operation(scored_app):
+    spec = scored_app.test_client().get("/api/v1/openapi.json").json
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",

@@ -10,30 +10,8 @@ from collections import defaultdict
 
 import pytest
 
-from api import create_app
 from api.reports import REPORT_CSP
-from tests.helpers import issue_token, snapshot
-from tests.store.test_scopes import people_of
-
-
-@pytest.fixture(scope="module")
-def app(scored_database_url):
-    app = create_app({"DATABASE_URL": scored_database_url, "TESTING": True})
-    yield app
-    app.extensions["epa_db"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app, scored_database_url):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(scored_database_url)}"
-    return client
-
-
-def query(db, sql: str, params=()) -> list[tuple]:
-    with db.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+from tests.helpers import issue_token, people_of, query, snapshot
 
 
 def current_ids(db, where: str = "true") -> list[str]:
@@ -47,10 +25,10 @@ def current_ids(db, where: str = "true") -> list[str]:
     ]
 
 
-def all_pages(client, path: str, key: str, **args) -> list[dict]:
+def all_pages(scored_client, path: str, key: str, **args) -> list[dict]:
     seen, after = [], None
     while True:
-        page = client.get(path, query_string={**args, **({"after": after} if after else {})})
+        page = scored_client.get(path, query_string={**args, **({"after": after} if after else {})})
         assert page.status_code == 200, page.json
         seen += page.json["data"]
         after = page.json["next_after"]
@@ -58,8 +36,8 @@ def all_pages(client, path: str, key: str, **args) -> list[dict]:
             return seen
 
 
-def test_every_result_explains_its_score_with_points_that_add_up_to_it(client):
-    page = client.get("/api/v1/employees", query_string={"limit": 200}).json["data"]
+def test_every_result_explains_its_score_with_points_that_add_up_to_it(scored_client):
+    page = scored_client.get("/api/v1/employees", query_string={"limit": 200}).json["data"]
     assert len(page) > 100
     for result in page:
         breakdown = result["explanation"]["score"]
@@ -69,11 +47,11 @@ def test_every_result_explains_its_score_with_points_that_add_up_to_it(client):
         assert {c["component"]: c["weight"] for c in breakdown["components"]} == weights
 
 
-def test_a_result_carries_percentiles_tier_drivers_anomaly_drivers_and_its_trend(client, db):
+def test_a_result_carries_percentiles_tier_drivers_anomaly_drivers_and_its_trend(scored_client, db):
     anomalous = current_ids(db, "s.is_anomaly")
     assert anomalous
     for employee_id in (anomalous[0], current_ids(db, "NOT s.is_anomaly")[0]):
-        result = client.get(f"/api/v1/employees/{employee_id}").json["result"]
+        result = scored_client.get(f"/api/v1/employees/{employee_id}").json["result"]
         explanation = result["explanation"]
         assert 0 < explanation["percentiles"]["department"] <= 100
         assert 0 < explanation["percentiles"]["job_title"] <= 100
@@ -91,13 +69,13 @@ def test_a_result_carries_percentiles_tier_drivers_anomaly_drivers_and_its_trend
         )
 
 
-def test_the_best_ranked_driver_of_each_prediction_is_listed_first(client):
-    for result in client.get("/api/v1/employees", query_string={"limit": 50}).json["data"]:
+def test_the_best_ranked_driver_of_each_prediction_is_listed_first(scored_client):
+    for result in scored_client.get("/api/v1/employees", query_string={"limit": 50}).json["data"]:
         sizes = [abs(d["contribution"]) for d in result["explanation"]["tier_drivers"]]
         assert sizes == sorted(sizes, reverse=True)
 
 
-def test_skill_gaps_are_the_role_requirements_the_employee_falls_short_of(client, db):
+def test_skill_gaps_are_the_role_requirements_the_employee_falls_short_of(scored_client, db):
     employee_id = query(
         db,
         """SELECT e.employee_id FROM employees e
@@ -119,7 +97,7 @@ def test_skill_gaps_are_the_role_requirements_the_employee_falls_short_of(client
         )
         if level < required
     }
-    body = client.get(f"/api/v1/employees/{employee_id}/skill-gaps").json
+    body = scored_client.get(f"/api/v1/employees/{employee_id}/skill-gaps").json
     assert {g["skill"]: g["gap"] for g in body["gaps"]} == expected
     recommendations = body["recommendations"]
     assert [r["rank"] for r in recommendations] == list(range(1, len(recommendations) + 1))
@@ -130,17 +108,17 @@ def test_skill_gaps_are_the_role_requirements_the_employee_falls_short_of(client
     assert all(programs[r["program_id"]] == r["skill"] for r in recommendations)
 
 
-def test_the_trend_lists_the_employee_in_every_kept_run_oldest_first(client, db):
+def test_the_trend_lists_the_employee_in_every_kept_run_oldest_first(scored_client, db):
     employee_id = current_ids(db)[0]
     runs = [r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id")]
-    body = client.get(f"/api/v1/employees/{employee_id}/trend").json
+    body = scored_client.get(f"/api/v1/employees/{employee_id}/trend").json
     assert [r["run_id"] for r in body["runs"]] == runs
     assert "trend_threshold" in body["rule"]
     assert body["trend"]["direction"] in ("improving", "stable", "declining", None)
 
 
-def test_teams_hold_every_scored_employee_once(client, db):
-    teams = all_pages(client, "/api/v1/teams", "team", limit=7)
+def test_teams_hold_every_scored_employee_once(scored_client, db):
+    teams = all_pages(scored_client, "/api/v1/teams", "team", limit=7)
     expected = defaultdict(int)
     for (team,) in query(
         db, "SELECT s.team FROM scores s JOIN model_runs r USING (run_id) WHERE r.is_current"
@@ -155,16 +133,18 @@ def test_teams_hold_every_scored_employee_once(client, db):
         )
 
 
-def test_a_team_shows_its_history_training_demand_and_the_suggestions_that_involve_it(client, db):
-    teams = client.get("/api/v1/teams", query_string={"limit": 500}).json["data"]
-    detail = client.get(f"/api/v1/teams/{teams[0]['team']}").json
+def test_a_team_shows_its_history_training_demand_and_the_suggestions_that_involve_it(
+    scored_client, db
+):
+    teams = scored_client.get("/api/v1/teams", query_string={"limit": 500}).json["data"]
+    detail = scored_client.get(f"/api/v1/teams/{teams[0]['team']}").json
     assert detail["team"] == teams[0]
     runs = [r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id")]
     assert [r["run_id"] for r in detail["runs"]] == runs
     assert detail["runs"][-1]["members"] == teams[0]["members"]
     assert all(d["team"] == teams[0]["team"] for d in detail["training_demand"])
     assert all(teams[0]["team"] in (s["from_team"], s["to_team"]) for s in detail["suggestions"])
-    assert client.get("/api/v1/teams/no-such-team").status_code == 404
+    assert scored_client.get("/api/v1/teams/no-such-team").status_code == 404
 
 
 def _moves(suggestion: dict) -> list[dict]:
@@ -176,18 +156,20 @@ def _moves(suggestion: dict) -> list[dict]:
     return moves
 
 
-def test_evaluating_the_first_suggestion_measures_the_improvement_the_run_stored(client, db):
+def test_evaluating_the_first_suggestion_measures_the_improvement_the_run_stored(scored_client, db):
     departments = [r[0] for r in query(db, "SELECT DISTINCT department FROM employees")]
     suggestions = [
         s
         for d in departments
-        for s in client.get(f"/api/v1/departments/{d}/team-suggestions").json["data"]
+        for s in scored_client.get(f"/api/v1/departments/{d}/team-suggestions").json["data"]
         if s["rank"] == 1
     ]
     assert suggestions, "the demo organisation should have something to rebalance"
     before = snapshot(db, "team_composition")
     for suggestion in suggestions:
-        response = client.post("/api/v1/compositions/evaluate", json={"moves": _moves(suggestion)})
+        response = scored_client.post(
+            "/api/v1/compositions/evaluate", json={"moves": _moves(suggestion)}
+        )
         assert response.status_code == 200, response.json
         (department,) = response.json["departments"]
         assert department["department"] == suggestion["department"]
@@ -199,9 +181,9 @@ def test_evaluating_the_first_suggestion_measures_the_improvement_the_run_stored
     assert snapshot(db, "team_composition") == before
 
 
-def test_an_impossible_proposal_is_a_422_naming_each_bad_move(client, db):
+def test_an_impossible_proposal_is_a_422_naming_each_bad_move(scored_client, db):
     someone = current_ids(db)[0]
-    response = client.post(
+    response = scored_client.post(
         "/api/v1/compositions/evaluate",
         json={
             "moves": [
@@ -215,7 +197,7 @@ def test_an_impossible_proposal_is_a_422_naming_each_bad_move(client, db):
     assert {"moves.0.employee_id", "moves.1.to_team"} <= fields
 
 
-def test_department_training_demand_counts_the_people_with_each_gap(client, db):
+def test_department_training_demand_counts_the_people_with_each_gap(scored_client, db):
     expected = {
         (department, skill): people
         for department, skill, people in query(
@@ -229,7 +211,7 @@ def test_department_training_demand_counts_the_people_with_each_gap(client, db):
                GROUP BY e.department, q.skill""",
         )
     }
-    rows = all_pages(client, "/api/v1/training/demand", "skill", limit=7)
+    rows = all_pages(scored_client, "/api/v1/training/demand", "skill", limit=7)
     keys = [(d["department"], d["skill"]) for d in rows]
     assert keys == sorted(keys)  # each once, in order, across pages
     assert {(d["department"], d["skill"]): d["employees_with_gap"] for d in rows} == expected
@@ -238,8 +220,8 @@ def test_department_training_demand_counts_the_people_with_each_gap(client, db):
             assert row["training_hours"] > 0
 
 
-def test_training_effectiveness_shows_the_people_behind_each_effect(client):
-    body = client.get("/api/v1/training/effectiveness").json
+def test_training_effectiveness_shows_the_people_behind_each_effect(scored_client):
+    body = scored_client.get("/api/v1/training/effectiveness").json
     effects = [e for p in body["data"] for e in p["effects"]]
     measured = [e for e in effects if e["participants"] >= 2]
     assert measured, "the demo organisation has measurable training completions"
@@ -253,9 +235,9 @@ def test_training_effectiveness_shows_the_people_behind_each_effect(client):
         assert effect["effect"] == pytest.approx(change, abs=0.02)
 
 
-def test_a_department_trend_follows_the_stated_rule(client, db):
+def test_a_department_trend_follows_the_stated_rule(scored_client, db):
     department = query(db, "SELECT min(department) FROM employees")[0][0]
-    body = client.get(f"/api/v1/departments/{department}/trend").json
+    body = scored_client.get(f"/api/v1/departments/{department}/trend").json
     windows = body["windows"]
     assert [w["window"] for w in windows] == [2, 1, 0]
     change = windows[-1]["average_score"] - windows[0]["average_score"]
@@ -268,12 +250,12 @@ def test_a_department_trend_follows_the_stated_rule(client, db):
     assert [r["run_id"] for r in body["runs"]] == [
         r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id")
     ]
-    assert client.get("/api/v1/departments/Nowhere/trend").status_code == 404
+    assert scored_client.get("/api/v1/departments/Nowhere/trend").status_code == 404
 
 
-def test_the_department_csv_report_has_one_row_per_employee(client, db):
+def test_the_department_csv_report_has_one_row_per_employee(scored_client, db):
     department = query(db, "SELECT min(department) FROM employees")[0][0]
-    response = client.get(f"/api/v1/departments/{department}/report.csv")
+    response = scored_client.get(f"/api/v1/departments/{department}/report.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -281,14 +263,14 @@ def test_the_department_csv_report_has_one_row_per_employee(client, db):
     assert sorted(r["employee_id"] for r in rows) == current_ids(
         db, f"s.department = '{department}'"
     )
-    teams = client.get(f"/api/v1/departments/{department}/report.csv?section=teams")
+    teams = scored_client.get(f"/api/v1/departments/{department}/report.csv?section=teams")
     team_rows = list(csv.DictReader(io.StringIO(teams.get_data(as_text=True))))
     assert sum(int(r["members"]) for r in team_rows) == len(rows)
 
 
-def test_the_department_html_report_is_a_printable_page_under_a_strict_policy(client, db):
+def test_the_department_html_report_is_a_printable_page_under_a_strict_policy(scored_client, db):
     department = query(db, "SELECT min(department) FROM employees")[0][0]
-    response = client.get(f"/api/v1/departments/{department}/report.html")
+    response = scored_client.get(f"/api/v1/departments/{department}/report.html")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert response.headers["Content-Security-Policy"] == REPORT_CSP
@@ -302,7 +284,7 @@ def test_the_department_html_report_is_a_printable_page_under_a_strict_policy(cl
 
 
 def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
-    app, scored_database_url, db
+    scored_app, scored_database_url, db
 ):
     reports = defaultdict(list)
     for employee_id, manager_id in query(db, "SELECT employee_id, manager_id FROM employees"):
@@ -317,23 +299,24 @@ def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
         members[team].add(employee_id)
     manager = min(m for m in reports if m is not None and any(r in reports for r in reports[m]))
     mine = people_of(manager, reports)
-    client = app.test_client()
+    manager_client = scored_app.test_client()
     token = issue_token(scored_database_url, "manager", manager)
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    manager_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     seen = {
-        t["team"] for t in client.get("/api/v1/teams", query_string={"limit": 500}).json["data"]
+        t["team"]
+        for t in manager_client.get("/api/v1/teams", query_string={"limit": 500}).json["data"]
     }
     assert seen == {team for team, people in members.items() if people <= mine}
-    refused = client.get("/api/v1/training/demand", query_string={"level": "department"})
+    refused = manager_client.get("/api/v1/training/demand", query_string={"level": "department"})
     assert refused.status_code == 403
-    demand = client.get("/api/v1/training/demand").json["data"]
+    demand = manager_client.get("/api/v1/training/demand").json["data"]
     assert {d["level"] for d in demand} == {"team"}
     assert {d["team"] for d in demand} <= seen
 
 
-def test_team_demand_pages_add_up_to_the_department_demand(client):
-    teams = all_pages(client, "/api/v1/training/demand", "skill", level="team", limit=50)
-    departments = all_pages(client, "/api/v1/training/demand", "skill", limit=500)
+def test_team_demand_pages_add_up_to_the_department_demand(scored_client):
+    teams = all_pages(scored_client, "/api/v1/training/demand", "skill", level="team", limit=50)
+    departments = all_pages(scored_client, "/api/v1/training/demand", "skill", limit=500)
     total = defaultdict(int)
     for row in teams:
         total[(row["department"], row["skill"])] += row["employees_with_gap"]
@@ -343,7 +326,7 @@ def test_team_demand_pages_add_up_to_the_department_demand(client):
 
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJhIl0=", "WyJhIiwiXHUwMDAwIiwiYyJd"])
-def test_a_demand_cursor_that_was_not_handed_out_is_a_422(client, cursor):
-    response = client.get("/api/v1/training/demand", query_string={"after": cursor})
+def test_a_demand_cursor_that_was_not_handed_out_is_a_422(scored_client, cursor):
+    response = scored_client.get("/api/v1/training/demand", query_string={"after": cursor})
     assert response.status_code == 422
     assert response.json["problems"][0]["field"] == "after"

@@ -6,34 +6,17 @@ from __future__ import annotations
 import pytest
 
 from api import create_app
-from tests.helpers import issue_token
+from tests.helpers import issue_token, query
 
 
-@pytest.fixture(scope="module")
-def client(scored_database_url):
-    app = create_app({"DATABASE_URL": scored_database_url, "TESTING": True})
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(scored_database_url)}"
-    yield client
-    app.extensions["epa_db"].close()
-
-
-def query(db, sql: str, params=()) -> list[tuple]:
-    with db.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    db.rollback()
-    return rows
-
-
-def test_an_employee_result_has_score_components_tier_anomaly_and_prediction(client, db):
+def test_an_employee_result_has_score_components_tier_anomaly_and_prediction(scored_client, db):
     ((employee_id, score, tier, is_anomaly, predicted, p_high),) = query(
         db,
         """SELECT s.employee_id, s.score, s.tier, s.is_anomaly, s.predicted_tier, s.p_high
            FROM scores s JOIN model_runs r USING (run_id) WHERE r.is_current
            ORDER BY s.employee_id LIMIT 1""",
     )
-    response = client.get(f"/api/v1/employees/{employee_id}")
+    response = scored_client.get(f"/api/v1/employees/{employee_id}")
     assert response.status_code == 200
     body = response.json
     assert body["employee"]["employee_id"] == employee_id
@@ -50,19 +33,21 @@ def test_an_employee_result_has_score_components_tier_anomaly_and_prediction(cli
     assert 0 <= components["completion_rate"] <= 1
 
 
-def test_an_unknown_employee_is_a_json_404(client):
-    response = client.get("/api/v1/employees/NOBODY")
+def test_an_unknown_employee_is_a_json_404(scored_client):
+    response = scored_client.get("/api/v1/employees/NOBODY")
     assert response.status_code == 404
     assert response.json == {"status": "error", "code": 404, "message": "no employee 'NOBODY'"}
 
 
-def test_history_lists_the_employee_in_each_kept_run_newest_first(client, db):
+def test_history_lists_the_employee_in_each_kept_run_newest_first(scored_client, db):
     run_ids = [r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id DESC")]
     employee_id = query(db, "SELECT min(employee_id) FROM employees")[0][0]
-    body = client.get(f"/api/v1/employees/{employee_id}/history").json
+    body = scored_client.get(f"/api/v1/employees/{employee_id}/history").json
     assert [r["run_id"] for r in body["results"]] == run_ids
     assert (
-        client.get(f"/api/v1/employees/{employee_id}/history?limit=1").json["results"][0]["run_id"]
+        scored_client.get(f"/api/v1/employees/{employee_id}/history?limit=1").json["results"][0][
+            "run_id"
+        ]
         == run_ids[0]
     )
 
@@ -71,7 +56,9 @@ def test_history_lists_the_employee_in_each_kept_run_newest_first(client, db):
     "filters",
     [{}, {"tier": "High"}, {"anomaly": "true"}, {"department": "Engineering", "tier": "Low"}],
 )
-def test_walking_all_pages_of_a_filtered_list_yields_each_match_once_in_order(client, db, filters):
+def test_walking_all_pages_of_a_filtered_list_yields_each_match_once_in_order(
+    scored_client, db, filters
+):
     where = ["r.is_current"]
     params: list = []
     if "tier" in filters:
@@ -94,7 +81,7 @@ def test_walking_all_pages_of_a_filtered_list_yields_each_match_once_in_order(cl
     seen, after = [], None
     for _ in range(100):
         args = {**filters, "limit": 7, **({"after": after} if after else {})}
-        page = client.get("/api/v1/employees", query_string=args).json
+        page = scored_client.get("/api/v1/employees", query_string=args).json
         seen += [r["employee_id"] for r in page["data"]]
         for r in page["data"]:
             if "tier" in filters:
@@ -105,15 +92,15 @@ def test_walking_all_pages_of_a_filtered_list_yields_each_match_once_in_order(cl
     assert seen == expected
 
 
-def test_a_bad_query_parameter_is_a_422_naming_the_field(client):
-    response = client.get("/api/v1/employees?tier=Great&limit=0")
+def test_a_bad_query_parameter_is_a_422_naming_the_field(scored_client):
+    response = scored_client.get("/api/v1/employees?tier=Great&limit=0")
     assert response.status_code == 422
     fields = {(p["location"], p["field"]) for p in response.json["problems"]}
     assert fields == {("query", "tier"), ("query", "limit")}
 
 
-def test_department_summaries_add_up_to_every_scored_employee(client, db):
-    body = client.get("/api/v1/departments").json
+def test_department_summaries_add_up_to_every_scored_employee(scored_client, db):
+    body = scored_client.get("/api/v1/departments").json
     scored = query(
         db, "SELECT count(*) FROM scores s JOIN model_runs r USING (run_id) WHERE r.is_current"
     )[0][0]
@@ -123,26 +110,26 @@ def test_department_summaries_add_up_to_every_scored_employee(client, db):
         assert 0 <= d["average_score"] <= 100
 
 
-def test_model_runs_are_listed_and_readable_current_or_by_id(client, db):
-    current = client.get("/api/v1/models/current").json
+def test_model_runs_are_listed_and_readable_current_or_by_id(scored_client, db):
+    current = scored_client.get("/api/v1/models/current").json
     assert current["is_current"] is True
     assert current["status"] == "succeeded"
     assert current["metrics"]["predictor"]["feature_importances"]
     assert set(current["metrics"]["tier_centroids"]) == {"High", "Medium", "Low"}
     assert current["params"]["window_days"] == 90
 
-    listed = client.get("/api/v1/models").json["data"]
+    listed = scored_client.get("/api/v1/models").json["data"]
     assert [r["run_id"] for r in listed] == [
         r[0] for r in query(db, "SELECT run_id FROM model_runs ORDER BY run_id DESC")
     ]
     older = listed[-1]["run_id"]
-    assert client.get(f"/api/v1/models/{older}").json["is_current"] is False
-    assert client.get("/api/v1/models/999999").status_code == 404
+    assert scored_client.get(f"/api/v1/models/{older}").json["is_current"] is False
+    assert scored_client.get("/api/v1/models/999999").status_code == 404
 
 
-def test_probes_report_live_and_ready(client):
-    assert client.get("/healthz").json == {"status": "ok"}
-    ready = client.get("/readyz")
+def test_probes_report_live_and_ready(scored_client):
+    assert scored_client.get("/healthz").json == {"status": "ok"}
+    ready = scored_client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json["status"] == "ready"
 
@@ -202,9 +189,9 @@ ANALYZE_RECORDS = [
 ]
 
 
-def test_analyze_answers_in_the_brief_shape_without_storing_anything(client, db):
+def test_analyze_answers_in_the_brief_shape_without_storing_anything(scored_client, db):
     before = query(db, "SELECT count(*) FROM model_runs")
-    response = client.post("/api/v1/analyze", json={"records": ANALYZE_RECORDS})
+    response = scored_client.post("/api/v1/analyze", json={"records": ANALYZE_RECORDS})
     assert response.status_code == 200
     body = response.json
     assert body["status"] == "success"
@@ -228,34 +215,34 @@ def test_analyze_answers_in_the_brief_shape_without_storing_anything(client, db)
     assert query(db, "SELECT count(*) FROM model_runs") == before
 
 
-def test_analyze_rejects_bad_records_with_the_field_named(client):
-    too_few = client.post("/api/v1/analyze", json={"records": ANALYZE_RECORDS[:2]})
+def test_analyze_rejects_bad_records_with_the_field_named(scored_client):
+    too_few = scored_client.post("/api/v1/analyze", json={"records": ANALYZE_RECORDS[:2]})
     assert too_few.status_code == 422
     assert "3" in too_few.json["message"]
     over = dict(ANALYZE_RECORDS[0], tasks_completed=11)
-    bad = client.post("/api/v1/analyze", json={"records": [*ANALYZE_RECORDS[1:3], over]})
+    bad = scored_client.post("/api/v1/analyze", json={"records": [*ANALYZE_RECORDS[1:3], over]})
     assert bad.status_code == 422
     assert bad.json["problems"][0]["field"] == "records.2.tasks_completed"
-    missing = client.post("/api/v1/analyze", json={"records": [{"employee_id": "A"}]})
+    missing = scored_client.post("/api/v1/analyze", json={"records": [{"employee_id": "A"}]})
     assert {p["field"] for p in missing.json["problems"]} >= {"records.0.tasks_total"}
 
 
-def test_errors_are_json_for_unknown_routes_and_methods(client):
-    assert client.get("/api/v1/nothing-here").json["code"] == 404
-    wrong_method = client.delete("/api/v1/departments")
+def test_errors_are_json_for_unknown_routes_and_methods(scored_client):
+    assert scored_client.get("/api/v1/nothing-here").json["code"] == 404
+    wrong_method = scored_client.delete("/api/v1/departments")
     assert wrong_method.status_code == 405
     assert wrong_method.json["status"] == "error"
 
 
-def test_the_openapi_document_describes_every_route_of_the_app(client):
-    spec = client.get("/api/v1/openapi.json").json
+def test_the_openapi_document_describes_every_route_of_the_app(scored_client):
+    spec = scored_client.get("/api/v1/openapi.json").json
     documented = {
         (path, method.upper())
         for path, ops in spec["paths"].items()
         for method in ops
         if method != "parameters"  # path-level parameter list, not an operation
     }
-    app = client.application
+    app = scored_client.application
     served = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static",) or rule.endpoint.startswith("api-docs"):

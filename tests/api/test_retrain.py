@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from api import create_app
-from tests.helpers import issue_token, seed_demo
+from tests.helpers import issue_token, query, seed_demo
 from worker.retrain import RetrainSettings, job_name, job_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -337,16 +337,6 @@ def wait_until_finished(client, retrain_id: str, timeout: float = 180) -> dict:
             return body
         time.sleep(0.2)
     raise AssertionError(f"retrain {retrain_id} still {seen} after {timeout} s")
-
-
-def query(database_url: str, sql: str) -> list[tuple]:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def test_a_local_retrain_runs_the_worker_and_publishes_a_new_current_run(

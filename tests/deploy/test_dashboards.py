@@ -21,7 +21,6 @@ import pytest
 import yaml
 from psycopg2.extras import RealDictCursor
 
-from tests.system import test_metrics_end_to_end as end_to_end
 from tests.conftest import admin
 from tests.prometheus import (
     PrometheusHandle,
@@ -40,11 +39,6 @@ READER = "epa_grafana"
 PG_TYPE = "grafana-postgresql-datasource"
 # Series only kube-state-metrics provides; the test cluster has no Kubernetes.
 KUBERNETES_ONLY = re.compile(r"\bkube_\w+")
-
-# The API under gunicorn with two workers and the traffic it has served, as the metrics
-# tests start and drive it.
-api = end_to_end.api
-traffic = end_to_end.traffic
 
 
 def load(path: Path) -> dict:

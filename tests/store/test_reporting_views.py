@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 
 import psycopg2
 import pytest
 from psycopg2 import errors
-from psycopg2.extras import Json, RealDictCursor, execute_values
+from psycopg2.extras import Json, execute_values
 
 from store import migrate
 from tests.conftest import admin
+from tests.helpers import query
 
 READER = "epa_grafana"
 # The views of 0006 over the per-run insight tables of 0005.
@@ -124,14 +126,8 @@ def org(conn) -> dict[str, int]:
     return {"old": old, "current": current}
 
 
-def rows(conn, sql: str, params: tuple | None = None) -> list[dict]:
-    """The statement's rows; rolled back afterwards, whatever happened."""
-    try:
-        with conn.cursor(cursor_factory=RealDictCursor) as cur:
-            cur.execute(sql, params)
-            return [dict(r) for r in cur.fetchall()] if cur.description else []
-    finally:
-        conn.rollback()
+# Rows as dicts, the connection rolled back afterwards.
+rows = partial(query, as_dicts=True)
 
 
 def set_min_group_size(conn, size: int) -> None:

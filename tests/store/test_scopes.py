@@ -10,33 +10,16 @@ import pytest
 from api import create_app
 from store import queries
 from store.scope import EVERYONE, NOBODY, Scope
-from tests.helpers import EMPLOYEES, TASK_RECORDS, issue_token
-
-
-def rows(db, sql: str, params=()) -> list[tuple]:
-    with db.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+from tests.helpers import EMPLOYEES, TASK_RECORDS, issue_token, people_of, query
 
 
 @pytest.fixture(scope="module")
 def hierarchy(db) -> dict[str, list[str]]:
     reports = defaultdict(list)
-    for employee_id, manager_id in rows(db, "SELECT employee_id, manager_id FROM employees"):
+    for employee_id, manager_id in query(db, "SELECT employee_id, manager_id FROM employees"):
         if manager_id is not None:
             reports[manager_id].append(employee_id)
     return reports
-
-
-def people_of(manager_id: str, reports: dict[str, list[str]]) -> set[str]:
-    """The manager and everyone below them, walked here in Python, independently of SQL."""
-    seen, todo = set(), [manager_id]
-    while todo:
-        person = todo.pop()
-        if person not in seen:
-            seen.add(person)
-            todo.extend(reports.get(person, []))
-    return seen
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +39,7 @@ def manager(hierarchy) -> str:
 def scored(db) -> set[str]:
     return {
         r[0]
-        for r in rows(
+        for r in query(
             db, "SELECT employee_id FROM scores JOIN model_runs USING (run_id) WHERE is_current"
         )
     }
@@ -128,7 +111,7 @@ def test_a_managers_department_summaries_count_only_their_people(
     body = client.get("/api/v1/departments").json
     assert sum(d["employees"] for d in body["data"]) == len(mine)
     departments = dict(
-        rows(
+        query(
             db,
             """SELECT department, count(*) FROM scores JOIN model_runs USING (run_id)
                WHERE is_current AND employee_id = ANY(%s) GROUP BY department""",

@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.helpers import first_of_month, issue_token, seed_demo, snapshot
+from tests.helpers import first_of_month, issue_token, query, seed_demo, snapshot
 from tests.processes import ROOT, Reply, call, running_gunicorn, wait_for
 from tests.prometheus import free_port
 
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.slow
 
 PG_SCRIPT = ROOT / "scripts" / "local-postgres.sh"
 WAIT_SECONDS = 120.0
-
-
-def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
 
 
 def backends(url: str, application: str, like: str = "%", waiting: bool = False) -> list[int]:

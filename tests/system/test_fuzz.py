@@ -12,8 +12,6 @@ no bound (the failure report still carries a curl command that reproduces it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from flask import Flask
@@ -66,17 +64,8 @@ def _cases() -> list:
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(scored_database_url: str) -> Iterator[Flask]:
-    from api import create_app
-
-    app = create_app({"DATABASE_URL": scored_database_url, "TESTING": True})
-    yield app
-    app.extensions["epa_db"].close()
-
-
-@pytest.fixture(scope="module")
-def document(fuzz_app: Flask):
-    return schemathesis.openapi.from_wsgi(DOCUMENT, fuzz_app)
+def document(scored_app: Flask):
+    return schemathesis.openapi.from_wsgi(DOCUMENT, scored_app)
 
 
 @pytest.mark.parametrize(("mode", "operation"), _cases(), ids=str)

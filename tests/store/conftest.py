@@ -1,0 +1,1 @@
+"""Store tests: migrations, bulk load, scope and the reporting views, on a real PostgreSQL."""
