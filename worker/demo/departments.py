@@ -1,0 +1,91 @@
+"""The company's departments (size, workload, title ladder, skills, teams) and the
+executive office above them: the fixed story every generated organisation follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    share: float  # of the staff below the CEO
+    tasks: float  # median tasks a month for a junior individual contributor
+    hours_per_task: float  # median hours a junior spends on one task
+    ladder: tuple[str, ...]  # individual-contributor titles, junior first
+    ladder_mix: tuple[float, ...]  # share of individual contributors on each rung
+    lead: str
+    head: str
+    skills: tuple[str, ...]  # the department's craft skills
+    teams: tuple[str, ...]
+
+
+# fmt: off
+DEPARTMENTS: tuple[Department, ...] = (
+    Department(
+        "Engineering", 0.30, 14, 9.0,
+        ("Software Engineer", "Senior Software Engineer", "Staff Software Engineer"),
+        (0.50, 0.36, 0.14), "Engineering Manager", "VP of Engineering",
+        ("Python", "System Design", "Testing", "Cloud Infrastructure", "Code Review", "Databases"),
+        ("Platform", "Payments", "Mobile", "Search", "Data", "Identity", "Growth",
+         "Infrastructure", "Reliability", "Developer Tools", "Integrations", "Web"),
+    ),
+    Department(
+        "Customer Support", 0.20, 150, 0.85,
+        ("Support Specialist", "Senior Support Specialist"),
+        (0.70, 0.30), "Support Team Lead", "Head of Customer Support",
+        ("Product Knowledge", "Ticket Triage", "Customer Empathy", "Troubleshooting",
+         "Written Communication"),
+        ("Tier 1", "Tier 2", "Enterprise Care", "Onboarding", "Billing", "Technical",
+         "EMEA", "APAC", "Americas"),
+    ),
+    Department(
+        "Sales", 0.17, 45, 2.9,
+        ("Sales Development Representative", "Account Executive", "Senior Account Executive"),
+        (0.35, 0.45, 0.20), "Sales Manager", "VP of Sales",
+        ("Prospecting", "Negotiation", "CRM", "Product Knowledge", "Forecasting"),
+        ("Enterprise", "Mid-Market", "SMB", "Inbound", "Outbound", "Partnerships", "Renewals",
+         "EMEA", "North America", "APAC"),
+    ),
+    Department(
+        "Operations", 0.12, 32, 4.0,
+        ("Operations Analyst", "Senior Operations Analyst"),
+        (0.65, 0.35), "Operations Manager", "VP of Operations",
+        ("Process Improvement", "Supply Chain", "Data Analysis", "Vendor Management",
+         "Scheduling"),
+        ("Logistics", "Procurement", "Facilities", "Fulfilment", "Planning", "Quality"),
+    ),
+    Department(
+        "Marketing", 0.09, 20, 6.5,
+        ("Marketing Specialist", "Senior Marketing Specialist"),
+        (0.60, 0.40), "Marketing Manager", "VP of Marketing",
+        ("Content Writing", "SEO", "Campaign Management", "Marketing Analytics",
+         "Brand Strategy"),
+        ("Brand", "Content", "Demand Generation", "Product Marketing", "Events", "Digital"),
+    ),
+    Department(
+        "Finance", 0.06, 28, 4.5,
+        ("Financial Analyst", "Senior Financial Analyst"),
+        (0.60, 0.40), "Finance Manager", "Chief Financial Officer",
+        ("Financial Modelling", "Accounting", "Excel", "Budgeting", "Compliance"),
+        ("Accounting", "FP&A", "Treasury", "Payroll", "Tax"),
+    ),
+    Department(
+        "People", 0.06, 24, 5.0,
+        ("People Operations Specialist", "People Partner", "Senior People Partner"),
+        (0.45, 0.40, 0.15), "People Manager", "Chief People Officer",
+        ("Recruiting", "Employment Law", "Employee Relations", "HR Systems", "Coaching"),
+        ("Talent Acquisition", "People Operations", "Learning & Development",
+         "Total Rewards", "Employee Experience"),
+    ),
+)
+# fmt: on
+
+CEO_DEPARTMENT, CEO_TEAM, CEO_TITLE = "Executive", "Executive Office", "Chief Executive Officer"
+SHARED_SKILLS = (
+    "Communication",
+    "Leadership",
+    "Project Management",
+    "Stakeholder Management",
+    "Strategic Planning",
+)

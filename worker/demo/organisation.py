@@ -1,0 +1,65 @@
+"""The whole demo organisation: every part generated from its own random stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from store.datasets import DATASETS
+from worker.demo.catalogue import build_catalogue, requirements_frame
+from worker.demo.hierarchy import build_hierarchy
+from worker.demo.people import build_people, employees_frame
+from worker.demo.skills import assessed_skills
+from worker.demo.surveys import survey_answers
+from worker.demo.task_records import task_records
+from worker.demo.training import completions, training_programs
+
+
+def generate_organisation(
+    employees: int = 1000,
+    seed: int = 7,
+    months: int = 12,
+    end_period: dt.date | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One DataFrame per dataset of `store.datasets.DATASETS`, with its columns in order.
+
+    `end_period` is the last monthly period (a first day of a month; default: the current
+    month); task records cover the `months` periods up to and including it. For a given
+    `end_period` not in the future, the result depends only on the arguments.
+    """
+    if employees < 1:
+        raise ValueError("employees must be at least 1")
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    if end_period is None:
+        end_period = dt.date.today().replace(day=1)
+    if end_period.day != 1:
+        raise ValueError("end_period must be the first day of a month")
+
+    # Independent streams, so that e.g. a longer window leaves the organisation unchanged.
+    # Spawned children depend only on their position, so adding a stream at the end leaves
+    # the others (and all earlier data) unchanged.
+    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train = map(
+        np.random.default_rng, np.random.SeedSequence(seed).spawn(7)
+    )
+    end = np.datetime64(end_period, "D")
+    cat = build_catalogue(rng_cat)
+    org = build_hierarchy(employees, rng_org)
+    people = build_people(employees, cat, org, end, rng_people)
+    programs = training_programs(cat, rng_cat)
+    skills, gap_emp, gap_skill = assessed_skills(people, cat, rng_skill)
+    training_completions, training = completions(
+        people, cat, programs, gap_emp, gap_skill, end, rng_train
+    )
+    frames = {
+        "employees": employees_frame(people, cat, org, rng_people),
+        "task-records": task_records(people, months, end, rng_work, training),
+        "surveys": survey_answers(people, months, end, end_period, rng_survey),
+        "skills": skills,
+        "role-requirements": requirements_frame(cat),
+        "training-programs": programs,
+        "training-completions": training_completions,
+    }
+    return {name: frames[name] for name in DATASETS}
