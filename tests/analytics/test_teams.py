@@ -32,8 +32,9 @@ def requirements_of(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job_title", "skill", "required_level", "importance"])
 
 
-# The module docstring's worked example: A = (High, High, Low), B = (Medium, Low, Low);
-# Dev requires python 3 and sql 2; A covers both, B only sql. Department median tasks: 30.
+# The worked example of analytics.teams.composition's docstring:
+# A = (High, High, Low), B = (Medium, Low, Low); Dev requires python 3 and sql 2; A covers
+# both, B only sql. Department median tasks: 30.
 EXAMPLE_SCORES = scores_of(
     [
         ("A1", "D", "A", "Dev", "High", 10, 90.0),
