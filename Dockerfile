@@ -30,6 +30,8 @@ WORKDIR /app
 # root filesystem is read-only at run time.
 COPY analytics ./analytics
 COPY api ./api
+COPY retraining ./retraining
+COPY settings ./settings
 COPY store ./store
 COPY worker ./worker
 RUN /opt/epa/bin/python -m compileall -q /app

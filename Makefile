@@ -1,6 +1,17 @@
 # EPA — two commands do everything on a fresh machine:
 #   make run    set up, start a local PostgreSQL, load a demo organisation, train, serve the API
 #   make test   set up and run the whole test suite against real PostgreSQL (and friends)
+# `make help` lists every target. From another directory: make -f path/to/Makefile run.
+
+# The recipes use paths of the checkout: called from elsewhere, run again from there.
+ROOT := $(patsubst %/,%,$(dir $(realpath $(firstword $(MAKEFILE_LIST)))))
+ifneq ($(realpath $(CURDIR)),$(ROOT))
+.PHONY: from-root $(MAKECMDGOALS)
+$(or $(firstword $(MAKECMDGOALS)),from-root):
+	@$(MAKE) --no-print-directory -C $(ROOT) -f Makefile $(MAKECMDGOALS)
+$(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)):
+	@:
+else
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,9 +23,13 @@ DEMO_EMPLOYEES ?= 1000
 DATABASE_URL ?= postgresql://epa@127.0.0.1:$(PG_PORT)/epa
 export DATABASE_URL
 
-.PHONY: run test setup db db-stop migrate demo demo-token lint format manifests bench-load clean
+.PHONY: help run test test-fast setup db db-stop migrate demo demo-token lint format manifests \
+	bench-load clean
 
-setup: $(VENV)/.installed
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(VENV)/.installed ## create .venv with the pinned dependencies
 
 # Reinstall whenever the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -23,29 +38,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-db:
+db: ## start the local PostgreSQL (on PG_PORT, 5433) and create the epa database
 	./scripts/local-postgres.sh start $(PG_DATA) $(PG_PORT)
 	./scripts/local-postgres.sh createdb $(PG_PORT) epa
 
-db-stop:
+db-stop: ## stop the local PostgreSQL
 	./scripts/local-postgres.sh stop $(PG_DATA)
 
-migrate: setup db
+migrate: setup db ## bring the local database's schema up to date
 	$(BIN)/python -m worker migrate
 
-demo: migrate
+demo: migrate ## load a demo organisation and train on it
 	$(BIN)/python -m worker seed-demo --employees $(DEMO_EMPLOYEES) --seed 7
 	$(BIN)/python -m worker run
 
 # An admin token for the demo, readable by you alone; the previous demo token is revoked.
-demo-token: migrate
+demo-token: migrate ## write an admin token for the demo to .data/demo-token
 	@if [ -f .data/demo-token ]; then \
 		$(BIN)/python -m worker tokens revoke "$$(cut -d_ -f2 .data/demo-token)" >/dev/null || true; \
 	fi
 	@umask 077 && $(BIN)/python -m worker tokens create --role admin --name demo > .data/demo-token.new
 	@mv .data/demo-token.new .data/demo-token
 
-run: demo demo-token
+run: demo demo-token ## set up, load the demo, train and serve the API
 	@echo
 	@echo "EPA API on http://127.0.0.1:$(API_PORT)  (Ctrl-C to stop; 'make db-stop' stops PostgreSQL)"
 	@echo "An admin token is in .data/demo-token (mode 600). In another shell:"
@@ -59,31 +74,44 @@ run: demo demo-token
 	EPA_BIND=127.0.0.1:$(API_PORT) $(BIN)/gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 
 # k8s/: the Helm chart rendered with its default values (a test fails when it is stale).
-manifests: setup
+manifests: setup ## render the Helm chart into k8s/
 	$(BIN)/python scripts/render_manifests.py
 
-lint: setup
+# helm/epa/README.md's parameters table, from the `## @param` comments of values.yaml (a
+# test fails when it is stale). Needs node and npm; the generator's version is pinned here.
+README_GENERATOR := @bitnami/readme-generator-for-helm@2.7.2
+.PHONY: chart-docs
+chart-docs: ## regenerate the chart's values table
+	npx --yes $(README_GENERATOR) --values helm/epa/values.yaml --readme helm/epa/README.md
+
+lint: setup ## ruff (lint and format check) and import-linter (the layers in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-format: setup
+format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup
+test: lint ## lint, then the whole suite against real PostgreSQL (and friends)
 	./scripts/ensure-tools.sh
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that need no database (they carry no `postgres` marker): seconds, not minutes.
+test-fast: setup ## the tests that need no database
+	$(BIN)/python -m pytest -m "not postgres" $(PYTEST_ARGS)
 
 # Bounded load test of the read API on loopback, with its own PostgreSQL and gunicorn; about
 # 3 minutes. Not part of `make test`. Results: docs/performance.md, BENCH_ARGS=--help for options.
-bench-load: $(VENV)/.bench-installed
+bench-load: $(VENV)/.bench-installed ## bounded load test of the read API (about 3 minutes)
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-clean: db-stop
+clean: db-stop ## stop PostgreSQL and remove .venv, .data and caches
+	rm -rf "$$(./scripts/local-postgres.sh datadir $(PG_DATA))"
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
+
+endif

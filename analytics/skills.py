@@ -8,7 +8,7 @@ Recommendation rule. For a gap and a program building that skill:
 - levels_closed = min(level_gain, gap);
 - skill_match_gain = importance * levels_closed / required_level / sum of the importances
   of the job title's requirements: exactly how much the employee's skill_match feature
-  (store/training_data.py) rises once the levels are closed (0 when the title's
+  (store/run_inputs.py) rises once the levels are closed (0 when the title's
   importances sum to 0);
 - expected_benefit = 100 * skill_match_gain * (1 + p_low) / (1 + duration_hours / L), with
   p_low the predictor's probability that the employee is Low next period (0 without a

@@ -7,21 +7,9 @@ from flask_cors import CORS
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
-from api import auth, config, db, errors, hostile_input, metrics, security_headers
-from api.routes import (
-    analyze,
-    audit,
-    departments,
-    employees,
-    health,
-    ingest,
-    models,
-    retrain,
-    teams,
-    tokens,
-    training,
-)
-from api.schemas import ErrorResponseSchema
+from api import auth, config, db, errors, hostile_input, json_provider, metrics, security_headers
+from api.routes import BLUEPRINTS
+from api.schemas.common import ErrorResponseSchema
 
 
 class EpaApi(Api):
@@ -35,6 +23,7 @@ class EpaApi(Api):
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    json_provider.init_app(app)
     app.json.sort_keys = False  # keep fields in the documented order
     app.config.from_mapping(config.from_environment())
     if test_config:
@@ -48,21 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The bearer scheme that api.auth marks every /api/v1 operation with.
     app.config.setdefault("API_SPEC_OPTIONS", auth.SPEC_OPTIONS)
     api = EpaApi(app, spec_kwargs={"extra_plugins": [auth.BearerSecurityPlugin()]})
-    for module in (
-        health,
-        ingest,
-        employees,
-        departments,
-        models,
-        retrain,
-        analyze,
-        tokens,
-        audit,
-        teams,
-        training,
-    ):
-        api.register_blueprint(module.blp)
-    api.register_blueprint(teams.compositions)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
     errors.register(app)
     security_headers.init_app(app)
     metrics.init_app(app, api)

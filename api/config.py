@@ -1,31 +1,32 @@
-"""API settings, read from the environment (twelve-factor), with safe defaults."""
+"""The Flask configuration of the API, from the settings (read from the environment)."""
 
 from __future__ import annotations
 
-import os
-
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    try:
-        return int(value) if value else default
-    except ValueError as exc:
-        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+import settings as epa_settings
 
 
 def from_environment() -> dict:
-    origins = os.environ.get("EPA_CORS_ORIGINS", "")
+    """Flask config keys from freshly read settings: an app made later sees a later
+    environment. create_app's test configuration is applied on top."""
+    s = epa_settings.load()
     return {
-        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
-        "DB_POOL_SIZE": _int("EPA_DB_POOL_SIZE", 10),
-        "DB_ACQUIRE_TIMEOUT_SECONDS": _int("EPA_DB_ACQUIRE_TIMEOUT_SECONDS", 5),
-        "DB_STATEMENT_TIMEOUT_MS": _int("EPA_DB_STATEMENT_TIMEOUT_MS", 30_000),
+        "DATABASE_URL": s.database_url or "",
+        "DB_POOL_SIZE": s.db_pool_size,
+        "DB_ACQUIRE_TIMEOUT_SECONDS": s.db_acquire_timeout_seconds,
+        "DB_STATEMENT_TIMEOUT_MS": s.db_statement_timeout_ms,
         # Browser frontends allowed to call the API; empty means same-origin only.
-        "CORS_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()],
-        "MAX_CONTENT_LENGTH": _int("EPA_MAX_UPLOAD_MB", 64) * 1024 * 1024,
-        "ANALYZE_MAX_RECORDS": _int("EPA_ANALYZE_MAX_RECORDS", 50_000),
-        # Strict-Transport-Security max-age; 0 (off) since TLS usually ends at the ingress.
-        "HSTS_SECONDS": _int("EPA_HSTS_SECONDS", 0),
+        "CORS_ORIGINS": list(s.cors_origins),
+        "MAX_CONTENT_LENGTH": s.max_upload_mb * 1024 * 1024,
+        "ANALYZE_MAX_RECORDS": s.analyze_max_records,
+        # Whose calendar says which dates are in the future at ingest (api.routes.ingest).
+        "TIMEZONE": s.timezone,
+        "HSTS_SECONDS": s.hsts_seconds,
+        # Where POST /api/v1/models/retrain starts a worker run (api.routes.retrain).
+        "RETRAIN_MODE": s.retrain_mode,
+        "RETRAIN_CRONJOB": s.retrain_cronjob,
+        "RETRAIN_NAMESPACE": s.namespace,
+        "RETRAIN_KUBECONFIG": s.kubeconfig,
+        "RETRAIN_IN_CLUSTER": s.in_cluster,
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
         "API_TITLE": "EPA — Employee Performance Analytics",
         "API_VERSION": "v1",

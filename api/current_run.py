@@ -4,13 +4,13 @@ endpoint answers before the first run has completed."""
 from __future__ import annotations
 
 from api.errors import ApiError
-from store import insight_queries
+from store.queries import runs
 
 DEFAULT_TREND_THRESHOLD = 5.0
 
 
 def require_current_run(conn) -> dict:
-    run = insight_queries.current_insights_params(conn)
+    run = runs.current_insights_params(conn)
     if run is None:
         raise ApiError(404, "no model run has completed yet")
     run["insights"] = run["insights"] or {}

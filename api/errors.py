@@ -4,7 +4,9 @@
      "column": "tasks_completed", "reason": "..."}]}
 
 `problems` is present when there is something to point at: a row and column of a batch,
-or a field of the query string or body (`location` and `field`).
+or a field of the query string or body (`location` and `field`). No string of an error
+quotes more than store.validation.ECHO_LIMIT characters: a 10 kB column name or field name
+is cut, with an ellipsis, here, whichever part of the app echoed it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from store.db import PoolTimeout
-from store.validation import ValidationFailed
+from store.validation import ValidationFailed, clip
 
 log = logging.getLogger("epa.api")
 
@@ -30,9 +32,12 @@ class ApiError(Exception):
 
 
 def error_response(code: int, message: str, problems: list[dict] | None = None):
-    body: dict = {"status": "error", "code": code, "message": message}
+    body: dict = {"status": "error", "code": code, "message": clip(message)}
     if problems is not None:
-        body["problems"] = problems
+        body["problems"] = [
+            {key: clip(value) if isinstance(value, str) else value for key, value in p.items()}
+            for p in problems
+        ]
     return jsonify(body), code
 
 

@@ -1,10 +1,16 @@
-"""Refuse NUL characters in the path, the query string and JSON bodies before any view runs.
+"""Refuse what no view can take, before any view runs: NUL characters in the path, the
+query string and JSON bodies; JSON nested too deep; bodies over the upload limit.
 
 PostgreSQL text cannot hold NUL and psycopg2 refuses to send it as a parameter (a
 ValueError, which would surface as a 500), so no identifier or filter can contain one:
 a path naming one names nothing (404), a query parameter or JSON field carrying one is
 invalid (422, naming the field). Ingest bodies are left to the ingest validation, which
 reports them by row and column like every other bad cell.
+
+Every JSON body is parsed here, once (the views and flask-smorest read the parsed copy):
+one nested deeper than api.json_provider.MAX_DEPTH is a 400, one over EPA_MAX_UPLOAD_MB a
+413 however it was sent (api.request_body). A body that is not JSON at all is left to
+the view, which refuses it as it always has.
 """
 
 from __future__ import annotations
@@ -12,30 +18,53 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 
 from api.errors import error_response
+from api.request_body import BoundedRequest, JsonNestedTooDeep
 
 NUL = "\x00"
 
 
-def _nul_fields(value: object, path: tuple[str, ...] = ()) -> Iterator[str]:
-    """Dotted paths of the strings (and keys) in a parsed JSON value that contain NUL."""
-    if isinstance(value, str):
-        if NUL in value:
-            yield ".".join(path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if NUL in key:
-                yield ".".join((*path, key.replace(NUL, "")))
-            yield from _nul_fields(item, (*path, key.replace(NUL, "")))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_fields(item, (*path, str(index)))
+def _nul_fields(value: object) -> Iterator[str]:
+    """Dotted paths of the strings (and keys) in a parsed JSON value that contain NUL,
+    depth first. Walked with a stack of its own: a body may be nested a thousand deep."""
+    stack: list[tuple[tuple[str, ...], object]] = [((), value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if NUL in node:
+                yield ".".join(path)
+        elif isinstance(node, dict):
+            children = []
+            for key, item in node.items():
+                clean = (*path, key.replace(NUL, ""))
+                if NUL in key:
+                    yield ".".join(clean)
+                children.append((clean, item))
+            stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, str(i)), item) for i, item in enumerate(node)]))
+
+
+def _json_body() -> object:
+    """The request's JSON body, parsed and cached for the view; None when there is none or
+    it does not parse. Nested too deep, or too large, it is refused (400, 413)."""
+    if not request.is_json:
+        return None
+    try:
+        return request.get_json()
+    except JsonNestedTooDeep:
+        raise
+    except BadRequest:
+        return None
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = BoundedRequest
+
     @app.before_request
-    def _refuse_nul():
+    def _refuse_hostile():
         if NUL in request.path:
             return error_response(404, "not found")
         problems = [
@@ -43,10 +72,11 @@ def init_app(app: Flask) -> None:
             for key, value in request.args.items(multi=True)
             if NUL in key or NUL in value
         ]
-        if request.is_json and not (request.endpoint or "").startswith("ingest."):
+        body = _json_body()
+        if not (request.endpoint or "").startswith("ingest."):
             problems += [
                 {"location": "json", "field": field, "reason": "contains NUL"}
-                for field in _nul_fields(request.get_json(silent=True))
+                for field in _nul_fields(body)
             ]
         if problems:
             return error_response(422, "the request is not valid", problems)

@@ -5,6 +5,7 @@
 #   local-postgres.sh stop DATADIR         stop it
 #   local-postgres.sh createdb PORT NAME   create role and database NAME (owner NAME) if missing
 #   local-postgres.sh bindir               print the server binaries' folder (installing them if needed)
+#   local-postgres.sh datadir DATADIR      print where the cluster of DATADIR really lives
 #
 # The cluster trusts connections from loopback only and has no password: it is for
 # development and tests, never for production. PostgreSQL refuses to run as root, so when
@@ -41,9 +42,31 @@ as_server_user() {
   fi
 }
 
+# As root the server runs as `postgres`, which must be able to reach its data folder. A
+# checkout under a 0700 folder (a home directory such as /root, or any `mktemp -d`) is out
+# of its reach, so the cluster then lives in a folder of its own under /var/lib, named
+# after the requested path (the same path always finds the same cluster).
+RELOCATED_ROOT=/var/lib/epa-postgres
+
+datadir() {
+  local data parent
+  data=$(realpath -m "$1")
+  [ "$(id -u)" = 0 ] || { echo "$data"; return; }
+  parent=$(dirname "$data")
+  mkdir -p "$parent"
+  as_server_user true
+  if runuser -u postgres -- test -x "$parent" 2>/dev/null; then
+    echo "$data"
+  else
+    mkdir -p "$RELOCATED_ROOT"
+    chmod 0711 "$RELOCATED_ROOT"
+    echo "$RELOCATED_ROOT/$(printf '%s' "$data" | sha256sum | cut -c1-16)"
+  fi
+}
+
 start() {
   local data port bin
-  data=$(realpath -m "$1"); port=$2; bin=$(bindir)
+  data=$(datadir "$1"); port=$2; bin=$(bindir)
   mkdir -p "$data"
   [ "$(id -u)" = 0 ] && { as_server_user true; chown postgres: "$data"; chmod 700 "$data"; }
   if [ ! -f "$data/PG_VERSION" ]; then
@@ -60,7 +83,7 @@ start() {
 
 stop() {
   local data bin
-  data=$(realpath -m "$1"); bin=$(bindir)
+  data=$(datadir "$1"); bin=$(bindir)
   [ -f "$data/postmaster.pid" ] || return 0
   as_server_user "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
 }
@@ -80,5 +103,6 @@ case "${1:-}" in
   stop) stop "$2" ;;
   createdb) createdb "$2" "$3" ;;
   bindir) bindir ;;
-  *) echo "usage: $0 start DATADIR PORT | stop DATADIR | createdb PORT NAME | bindir" >&2; exit 2 ;;
+  datadir) datadir "$2" ;;
+  *) echo "usage: $0 start DATADIR PORT | stop DATADIR | createdb PORT NAME | bindir | datadir DATADIR" >&2; exit 2 ;;
 esac

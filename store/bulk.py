@@ -1,8 +1,9 @@
 """Set-based load of a validated batch: COPY into a staging table, then one upsert.
 
-The caller owns the transaction, so a batch is all-or-nothing: a bad reference found
-here raises before anything reaches the target table, and the transaction rolls back.
-Re-sending the same rows changes nothing: the upsert only touches rows whose values differ.
+The caller owns the transaction, so a batch is all-or-nothing: a bad reference, or a
+manager cycle, found here raises before anything reaches the target table, and the
+transaction rolls back. Re-sending the same rows changes nothing: the upsert only touches
+rows whose values differ.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import io
 import tempfile
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 from psycopg2 import sql
 from psycopg2.extensions import connection
 
 from store.datasets import EMPLOYEES, Dataset
-from store.validation import MAX_PROBLEMS, Problem, ValidationFailed
+from store.validation import MAX_PROBLEMS, Problem, ValidationFailed, clip
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,62 @@ def _unknown_reference_problems(conn: connection, dataset: Dataset) -> list[Prob
     return sorted(problems, key=lambda p: (p.row, p.column))
 
 
+# The stored employees that the batch's manager chains climb through, up to where a chain
+# re-enters the batch (whose rows replace the stored ones) or ends. UNION, not UNION ALL:
+# a node is visited once, so the walk ends even on a cycle already stored.
+_STORED_CHAINS = """
+    WITH RECURSIVE above (employee_id, manager_id) AS (
+        SELECT e.employee_id, e.manager_id
+          FROM employees e JOIN (SELECT DISTINCT manager_id FROM staging) s
+            ON e.employee_id = s.manager_id
+         WHERE NOT EXISTS (SELECT FROM staging b WHERE b.employee_id = e.employee_id)
+        UNION
+        SELECT e.employee_id, e.manager_id
+          FROM above a JOIN employees e ON e.employee_id = a.manager_id
+         WHERE NOT EXISTS (SELECT FROM staging b WHERE b.employee_id = e.employee_id)
+    )
+    SELECT employee_id, manager_id FROM above"""
+
+CYCLE_SHOWN = 12  # people named in a cycle's reason; clip() bounds it in characters too
+
+
+def _on_cycles(parent: np.ndarray) -> np.ndarray:
+    """Which nodes of a graph where each node has at most one parent (-1: none) lie on a
+    cycle, by pointer doubling: after 2^k >= n steps up, a chain that has not ended is
+    inside its cycle, and the nodes reached that way are exactly the cycles' nodes."""
+    n = len(parent)
+    jump = parent.copy()
+    steps = 1
+    while steps < n:
+        jump = np.where(jump >= 0, jump[np.maximum(jump, 0)], -1)
+        steps *= 2
+    on_cycle = np.zeros(n, dtype=bool)
+    on_cycle[jump[jump >= 0]] = True
+    return on_cycle
+
+
+def _manager_cycle_problems(conn: connection, frame: pd.DataFrame) -> list[Problem]:
+    """Rows of an employees batch whose chain of managers, through the batch and the
+    employees already stored, leads back to themselves (A manages B and B manages A, or
+    longer). Only cycles through the batch are reported: it cannot have made any other."""
+    above = read_frame(conn, _STORED_CHAINS, dtype=str, keep_default_na=False, na_values=[""])
+    batch = frame[["employee_id", "manager_id"]].reset_index(drop=True)
+    ids = pd.Index(pd.concat([batch.employee_id, above.employee_id], ignore_index=True))
+    managers = pd.concat([batch.manager_id, above.manager_id], ignore_index=True)
+    parent = np.asarray(ids.get_indexer(managers.where(managers.notna(), None)))
+    rows = np.flatnonzero(_on_cycles(parent)[: len(batch)])
+    problems = []
+    for node in rows[:MAX_PROBLEMS]:
+        chain, current = [ids[node]], parent[node]
+        while current != node and len(chain) < CYCLE_SHOWN:
+            chain.append(ids[current])
+            current = parent[current]
+        chain.append(ids[node] if current == node else "…")
+        reason = clip("is in a cycle of managers: " + " → ".join(map(str, chain)))
+        problems.append(Problem(int(node) + 1, "manager_id", reason))
+    return problems
+
+
 def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) -> list[Problem]:
     """Rows of an unvalidated batch naming employees (or programs) the store does not know,
     found with one query per column over the distinct identifiers, so a rejected batch
@@ -155,6 +213,10 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
     back."""
     table = sql.Identifier(dataset.table)
     with conn.cursor() as cur:
+        if dataset is EMPLOYEES:
+            # One employees batch at a time (the lock conflicts with itself, not with
+            # readers): two batches each without a cycle could form one together.
+            cur.execute("LOCK TABLE employees IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(
             sql.SQL("CREATE TEMP TABLE staging (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
                 table
@@ -169,8 +231,10 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
         cur.execute("ANALYZE staging")
 
     problems = _unknown_reference_problems(conn, dataset)
+    if dataset is EMPLOYEES:
+        problems += _manager_cycle_problems(conn, frame)
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
 
     columns = [sql.Identifier(c) for c in dataset.columns]
     values = [sql.Identifier(c) for c in dataset.columns if c not in dataset.key]

@@ -3,6 +3,7 @@ the OpenAPI document and the demo generator, so the contract is written down onc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -10,6 +11,10 @@ from typing import Literal
 import pandas as pd
 
 Kind = Literal["text", "int", "float", "date"]
+
+# No period or event EPA records happened before this; an earlier date is a typo or a
+# placeholder (0001-01-01, 1900-01-01), and would stretch every window back to it.
+EARLIEST_DATE = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,11 @@ class Field:
     max_length: int | None = None
     # Dates that must fall on the first day of a month (monthly periods).
     month_start: bool = False
-    # Dates that may not lie in the future.
+    # Dates that may not lie in the future (a monthly period: not after the current month),
+    # by the calendar of the server's time zone.
     not_future: bool = False
+    # The earliest date accepted.
+    not_before: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,13 @@ EMPLOYEES = Dataset(
             required=False,
             max_length=64,
         ),
-        Field("hire_date", "date", "First day of employment (YYYY-MM-DD).", not_future=True),
+        Field(
+            "hire_date",
+            "date",
+            "First day of employment (YYYY-MM-DD).",
+            not_future=True,
+            not_before=EARLIEST_DATE,
+        ),
     ),
     row_checks=(
         RowCheck(
@@ -127,7 +141,14 @@ TASK_RECORDS = Dataset(
     description="Work done by one employee in one monthly period.",
     fields=(
         EMPLOYEE_ID,
-        Field("period", "date", "First day of the month (YYYY-MM-01).", month_start=True),
+        Field(
+            "period",
+            "date",
+            "First day of the month (YYYY-MM-01), not after the current month.",
+            month_start=True,
+            not_future=True,
+            not_before=EARLIEST_DATE,
+        ),
         Field("tasks_total", "int", "Tasks assigned in the period.", min=0, max=100_000),
         Field("tasks_completed", "int", "Tasks completed in the period.", min=0, max=100_000),
         Field("hours_logged", "float", "Hours logged on tasks in the period.", min=0, max=744),
@@ -149,7 +170,13 @@ SURVEYS = Dataset(
     description="Engagement and satisfaction survey answers on a 1–5 scale.",
     fields=(
         EMPLOYEE_ID,
-        Field("survey_date", "date", "Date of the answer (YYYY-MM-DD).", not_future=True),
+        Field(
+            "survey_date",
+            "date",
+            "Date of the answer (YYYY-MM-DD).",
+            not_future=True,
+            not_before=EARLIEST_DATE,
+        ),
         Field("engagement", "float", "Engagement, 1 (low) to 5 (high).", min=1, max=5),
         Field("satisfaction", "float", "Satisfaction, 1 (low) to 5 (high).", min=1, max=5),
     ),
@@ -207,7 +234,11 @@ TRAINING_COMPLETIONS = Dataset(
             "program_id", "text", "The program's identifier (a training program).", max_length=64
         ),
         Field(
-            "completed_on", "date", "Day the program was completed (YYYY-MM-DD).", not_future=True
+            "completed_on",
+            "date",
+            "Day the program was completed (YYYY-MM-DD).",
+            not_future=True,
+            not_before=EARLIEST_DATE,
         ),
     ),
     employee_refs=("employee_id",),

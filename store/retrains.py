@@ -1,5 +1,5 @@
 """Local retrain requests: a row per request, written by the API that starts the worker
-process and by the supervisor that waits for it (see worker.retrain)."""
+process and by the supervisor that waits for it (see retraining.local)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Two passes: the first turns text into typed columns and reports values that are 
 their type; the second checks ranges and rules on the rows whose types were right, so one
 bad cell does not hide the problems of the others. Every problem names its row (1 is the
 first record: the first line after a CSV header, or the first element of a JSON array),
-its column and the reason.
+its column and the reason. No problem quotes more than ECHO_LIMIT characters of the input
+(see `clip`), however long a value or column name was sent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ from pandera.engines import pandas_engine
 from store.datasets import Dataset, Field
 
 MAX_PROBLEMS = 1000  # enough to fix a file; more would only make the response huge
+ECHO_LIMIT = 200  # characters of input an error may quote (a value, a column or field name)
+VALUE_ECHO = 60  # characters of a bad cell quoted in its reason: enough to recognise it
+
+
+def clip(text: object, limit: int = ECHO_LIMIT) -> str:
+    """`text` as a string of at most `limit` characters, ending in an ellipsis when cut.
+    Every echo of input in an error goes through here (api.errors applies it to whole
+    responses), so a 10 kB column name or a 64 MiB line is never sent back."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -93,10 +104,26 @@ def _rule_schema(dataset: Dataset, today: dt.date) -> pa.DataFrameSchema:
             checks.append(
                 pa.Check(lambda s: s.dt.day == 1, error="must be the first day of a month")
             )
-        if f.not_future:
+        if f.not_future and f.month_start:
+            # A monthly period may be the current month, whatever day of it today is.
+            next_month = pd.Timestamp((today.replace(day=1) + dt.timedelta(days=31)).replace(day=1))
+            checks.append(
+                pa.Check(
+                    lambda s, lim=next_month: s < lim, error="must not be after the current month"
+                )
+            )
+        elif f.not_future:
             limit = pd.Timestamp(today)
             checks.append(
                 pa.Check(lambda s, lim=limit: s <= lim, error="must not be in the future")
+            )
+        if f.not_before is not None:
+            earliest = pd.Timestamp(f.not_before)
+            checks.append(
+                pa.Check(
+                    lambda s, lim=earliest: s >= lim,
+                    error=f"must not be before {f.not_before.isoformat()}",
+                )
             )
         columns[f.name] = pa.Column(nullable=True, checks=checks)
     return pa.DataFrameSchema(
@@ -160,7 +187,7 @@ def _parse_dates(text: pd.DataFrame, dataset: Dataset) -> set[Problem]:
         raw = text[f.name]
         parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
         for index in raw.index[raw.notna() & parsed.isna()]:
-            value = str(raw[index])[:60]
+            value = clip(raw[index], VALUE_ECHO)
             problems.add(
                 Problem(_row(index), f.name, f"must be a date (YYYY-MM-DD), got {value!r}")
             )
@@ -189,7 +216,7 @@ def _problems_from(
             reason = "is required"
         elif check.startswith("coerce_dtype"):
             f = dataset.field(case.column)
-            reason = f"must be {_TYPE_NAMES[f.kind]}, got {str(case.failure_case)[:60]!r}"
+            reason = f"must be {_TYPE_NAMES[f.kind]}, got {clip(case.failure_case, VALUE_ECHO)!r}"
             bad_cells.append((index, case.column))
         else:
             reason = check
@@ -207,11 +234,8 @@ def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None
     problems: list[Problem] = []
     unknown = [c for c in frame.columns if c not in dataset.columns]
     if unknown:
-        problems.append(
-            Problem(
-                None, ", ".join(map(str, unknown)), f"unknown column(s); expected {dataset.columns}"
-            )
-        )
+        named = clip(", ".join(clip(c, VALUE_ECHO) for c in unknown))
+        problems.append(Problem(None, named, f"unknown column(s); expected {dataset.columns}"))
     missing = [f.name for f in dataset.fields if f.required and f.name not in frame.columns]
     for name in missing:
         problems.append(Problem(None, name, "required column is missing"))

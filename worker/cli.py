@@ -10,6 +10,7 @@ import sys
 import click
 import psycopg2
 
+import settings
 from analytics.config import InsightsConfig
 from store import audit
 from store import migrate as migrations
@@ -20,30 +21,33 @@ from store.validation import validate
 from worker import logs
 from worker.batch_metrics import run_and_push
 from worker.run import RunFailed, execute_run
+from worker.setting_options import setting_option
 
 log = logging.getLogger("epa.worker")
 
-database_url_option = click.option(
+
+database_url_option = setting_option(
     "--database-url",
-    envvar="DATABASE_URL",
+    setting="database_url",
     required=True,
-    show_envvar=True,
     help="PostgreSQL URL of the EPA store.",
 )
 
-audit_retention_option = click.option(
+audit_retention_option = setting_option(
     "--audit-retention-days",
-    envvar="EPA_AUDIT_RETENTION_DAYS",
-    default=audit.DEFAULT_RETENTION_DAYS,
-    show_default=True,
-    show_envvar=True,
+    setting="audit_retention_days",
     type=click.IntRange(1),
     help="Audit records older than this many days are deleted (after each run, or now).",
 )
 
 
 @click.group()
-@click.option("--log-level", envvar="EPA_LOG_LEVEL", default="INFO", show_default=True)
+@setting_option(
+    "--log-level",
+    setting="log_level",
+    type=click.Choice(settings.LOG_LEVELS, case_sensitive=False),
+    help="Level of the JSON log lines on stderr.",
+)
 def cli(log_level: str) -> None:
     """EPA worker: schema migrations, model runs and demo data."""
     logs.configure(log_level)
@@ -65,19 +69,15 @@ def _stop_on_sigterm(signum, _frame) -> None:
 
 @cli.command()
 @database_url_option
-@click.option(
+@setting_option(
     "--window-days",
-    envvar="EPA_WINDOW_DAYS",
-    default=90,
-    show_default=True,
-    type=click.IntRange(28, 730),
+    setting="window_days",
+    type=click.IntRange(*settings.WINDOW_DAYS_RANGE),
     help="Days of task records each window covers.",
 )
-@click.option(
+@setting_option(
     "--keep-runs",
-    envvar="EPA_KEEP_RUNS",
-    default=30,
-    show_default=True,
+    setting="keep_runs",
     type=click.IntRange(1),
     help="How many past runs (and their scores) to keep.",
 )
@@ -87,30 +87,22 @@ def _stop_on_sigterm(signum, _frame) -> None:
     show_default=True,
     help="Wait for a run in progress instead of exiting at once.",
 )
-@click.option(
+@setting_option(
     "--trend-threshold",
-    envvar="EPA_TREND_THRESHOLD",
-    show_envvar=True,
-    default=5.0,
-    show_default=True,
+    setting="trend_threshold",
     type=click.FloatRange(min=0, min_open=True),
     help="Score points of change that make a trend improving or declining.",
 )
-@click.option(
+@setting_option(
     "--team-size",
-    envvar="EPA_TEAM_SIZE",
-    show_envvar=True,
-    default=(3, 12),
-    show_default=True,
+    setting="team_size",
     type=(click.IntRange(1), click.IntRange(1)),
     help="Smallest and largest team that suggested moves may leave behind (MIN MAX).",
 )
 @audit_retention_option
-@click.option(
+@setting_option(
     "--pushgateway-url",
-    envvar="EPA_PUSHGATEWAY_URL",
-    default=None,
-    show_envvar=True,
+    setting="pushgateway_url",
     help="Prometheus Pushgateway to push the run's batch metrics to (none when unset).",
 )
 def run(

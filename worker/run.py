@@ -15,7 +15,7 @@ import psycopg2
 from analytics import AnalysisConfig, analyze, population_stability_index
 from analytics.config import InsightsConfig
 from analytics.insights import derive_insights
-from store import insight_inputs, runs, training_data
+from store import run_inputs, runs
 
 log = logging.getLogger("epa.worker.run")
 
@@ -123,12 +123,12 @@ def _train_and_publish(
 ) -> RunOutcome:
     clock = _Stopwatch()
     with clock.step("read"):
-        as_of = training_data.latest_period(conn)
+        as_of = run_inputs.latest_period(conn)
         if as_of is None:
             raise NothingToAnalyse("there are no task records to analyse; ingest some first")
-        features, rows_read = training_data.read_window_features(conn, as_of, window_days)
+        features, rows_read = run_inputs.read_window_features(conn, as_of, window_days)
         previous_scores = runs.current_scores(conn)
-        inputs = insight_inputs.read_insight_inputs(conn, as_of, insights)
+        inputs = run_inputs.read_insight_inputs(conn, as_of, insights)
         conn.rollback()  # end the read transaction; nothing was written
     log.info(
         "window read",

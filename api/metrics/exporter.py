@@ -9,8 +9,6 @@ are read from the store on scrape (api.metrics.model).
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_smorest import Api
 from prometheus_client import CollectorRegistry
@@ -19,6 +17,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
+import settings
 from api.metrics.analyze import AnalyzeMetrics
 from api.metrics.model import ModelMetricsCollector
 
@@ -54,7 +53,7 @@ class _SingleProcessMetrics(_ServesOwnRegistry, PrometheusMetrics):
 
 
 def multiprocess_mode() -> bool:
-    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    return bool(settings.load().prometheus_multiproc_dir)
 
 
 def install(app: Flask, api: Api) -> None:

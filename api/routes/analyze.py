@@ -10,7 +10,8 @@ from flask_smorest import Blueprint
 from analytics import AnalysisError, analyze_records
 from api.errors import ApiError
 from api.metrics import measure_analysis
-from api.schemas import AnalyzeRequestSchema, AnalyzeResponseSchema, ErrorResponseSchema
+from api.schemas.analyze import AnalyzeRequestSchema, AnalyzeResponseSchema
+from api.schemas.common import ErrorResponseSchema
 
 blp = Blueprint(
     "analyze",

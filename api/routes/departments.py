@@ -8,29 +8,30 @@ import re
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from analytics.skills import DEMAND_COLUMNS
-from analytics.teams import TEAM_COMPOSITION_COLUMNS, TEAM_SUGGESTION_COLUMNS
-from analytics.training_effect import EFFECTIVENESS_COLUMNS
 from api import audit
 from api.auth import current_scope
 from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
 from api.errors import ApiError
-from api.insight_presenters import (
+from api.presenters.departments import (
+    REPORT_CSV_COLUMNS,
     department_trend,
-    group_effects,
-    present_suggestion,
-    present_team,
+    present_department,
+    report_csv_rows,
 )
-from api.insight_schemas import (
-    TREND_RULE,
+from api.presenters.teams import present_suggestion, present_team
+from api.presenters.training import group_effects
+from api.reports import csv_response, document_body, html_response
+from api.schemas.common import TREND_RULE, ErrorResponseSchema
+from api.schemas.departments import (
+    DepartmentListSchema,
     DepartmentTrendSchema,
     ReportArgsSchema,
     SuggestionListSchema,
 )
-from api.reports import csv_response, document_body, html_response
-from api.schemas import DepartmentListSchema, ErrorResponseSchema
-from store import insight_queries, queries
+from store.queries import departments as queries
+from store.queries import teams as team_queries
+from store.queries import training as training_queries
 from store.scope import EVERYONE
 
 blp = Blueprint(
@@ -49,35 +50,12 @@ class DepartmentList(MethodView):
         with get_db().connection() as conn:
             run_id = require_current_run(conn)["run_id"]
             rows = queries.department_summaries(conn, scope=current_scope())
-        return {
-            "run_id": run_id,
-            "data": [
-                {
-                    **{
-                        k: r[k]
-                        for k in (
-                            "department",
-                            "employees",
-                            "average_score",
-                            "average_completion_rate",
-                            "anomalies",
-                            "predicted_low",
-                        )
-                    },
-                    "tiers": {
-                        "High": r["tier_high"],
-                        "Medium": r["tier_medium"],
-                        "Low": r["tier_low"],
-                    },
-                }
-                for r in rows
-            ],
-        }
+        return {"run_id": run_id, "data": [present_department(r) for r in rows]}
 
 
 def _trend_of(conn, department: str) -> dict:
     run = require_current_run(conn)
-    stored = insight_queries.department_trend(conn, department)
+    stored = queries.department_trend(conn, department)
     if stored is None:
         raise ApiError(404, f"no department {department!r} in the current run")
     return department_trend(department, run["run_id"], stored, trend_threshold(run))
@@ -103,8 +81,15 @@ class TeamSuggestions(MethodView):
         coverage and workload more even, in the order they apply, each with its measured
         improvement of the department's imbalance."""
         with get_db().connection() as conn:
-            trend = _trend_of(conn, department)
-            rows = insight_queries.team_suggestions(conn, department=department)
+            try:
+                trend = _trend_of(conn, department)
+            except ApiError:
+                audit.record_read(conn, "team_suggestions_read", department, found=False)
+                raise
+            rows = team_queries.team_suggestions(conn, scope=EVERYONE, department=department)
+            audit.record_read(
+                conn, "team_suggestions_read", department, found=True, count=len(rows)
+            )
         return {
             "run_id": trend["run_id"],
             "department": department,
@@ -124,39 +109,46 @@ def _report(conn, department: str) -> dict:
         None,
     )
     demand = sorted(
-        insight_queries.training_demand(
+        training_queries.training_demand(
             conn, level="department", department=department, team=None, scope=EVERYONE
         ),
         key=lambda d: (-(d["training_hours"] or 0), d["skill"]),
     )
     skills = {d["skill"] for d in demand}
-    effects = [e for e in insight_queries.training_effectiveness(conn) if e["skill"] in skills]
+    effects = [e for e in training_queries.training_effectiveness(conn) if e["skill"] in skills]
     return {
         "department": department,
         "trend": trend,
         "summary": summary,
         "teams": [
             present_team(t)
-            for t in insight_queries.teams(
-                conn, scope=EVERYONE, department=department, limit=100_000
-            )
+            for t in team_queries.teams(conn, scope=EVERYONE, department=department, limit=100_000)
         ],
         "demand": demand,
         "effects": effects,
         "suggestions": [
             present_suggestion(r)
-            for r in insight_queries.team_suggestions(conn, department=department)
+            for r in team_queries.team_suggestions(conn, scope=EVERYONE, department=department)
         ],
-        "employees": insight_queries.department_employees(conn, department),
+        "employees": queries.department_employees(conn, department),
     }
 
 
 def _read_report(department: str, **details) -> dict:
-    """The report, read and audited (it lists individuals) in one transaction."""
+    """The report, read in one transaction and audited (it lists individuals), found or not."""
     with get_db().transaction() as conn:
-        report = _report(conn, department)
+        try:
+            report = _report(conn, department)
+        except ApiError:
+            audit.record_read(conn, "department_report_read", department, found=False, **details)
+            raise
         audit.record_read(
-            conn, "department_report_read", department, count=len(report["employees"]), **details
+            conn,
+            "department_report_read",
+            department,
+            found=True,
+            count=len(report["employees"]),
+            **details,
         )
     return report
 
@@ -164,78 +156,6 @@ def _read_report(department: str, **details) -> dict:
 def _filename(department: str, section: str, suffix: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", department).strip("-") or "department"
     return f"epa-{slug}-{section}.{suffix}"
-
-
-_CSV_SECTIONS = {
-    "employees": (
-        "employee_id",
-        "name",
-        "team",
-        "job_title",
-        "score",
-        "tier",
-        "percentile_department",
-        "percentile_job_title",
-        "trend",
-        "score_change",
-        "predicted_tier",
-        "p_low",
-        "is_anomaly",
-        "anomaly_features",
-        "tier_drivers",
-        "skill_gaps",
-        "top_training",
-        "top_training_skill",
-        "top_training_benefit",
-    ),
-    "teams": (
-        *(c for c in TEAM_COMPOSITION_COLUMNS if c != "department"),
-        "trend",
-        "score_change",
-    ),
-    # The stored tables' columns, less what the department already says.
-    "training-demand": tuple(c for c in DEMAND_COLUMNS if c not in ("level", "department", "team")),
-    "training-effectiveness": EFFECTIVENESS_COLUMNS,
-    "suggestions": (
-        *(c for c in TEAM_SUGGESTION_COLUMNS if c not in ("department", "details")),
-        "improvement",
-    ),
-}
-
-
-def _csv_rows(report: dict, section: str) -> list[dict]:
-    if section == "employees":
-        return [
-            {
-                **e,
-                "anomaly_features": [d["feature"] for d in e["anomaly_drivers"] or []],
-                "tier_drivers": [
-                    f"{d['feature']} {d['contribution']:+.3f}" for d in e["tier_drivers"] or []
-                ],
-            }
-            for e in report["employees"]
-        ]
-    if section == "teams":
-        return [
-            {
-                **t,
-                **{f"tier_{k.lower()}": v for k, v in t["tiers"].items()},
-                "required_skills": t["skills"]["required"],
-                "covered_skills": t["skills"]["covered"],
-                "skill_coverage": t["skills"]["coverage"],
-                "missing_skills": t["skills"]["missing"],
-                "average_workload": t["workload"]["average"],
-                "workload_cv": t["workload"]["cv"],
-                "trend": t["trend"]["direction"],
-                "score_change": t["trend"]["score_change"],
-            }
-            for t in report["teams"]
-        ]
-    return {
-        "training-demand": report["demand"],
-        "training-effectiveness": report["effects"],
-        "suggestions": report["suggestions"],
-    }[section]
 
 
 @blp.route("/<string:department>/report.csv")
@@ -250,8 +170,8 @@ class DepartmentReportCsv(MethodView):
         report = _read_report(department, format="csv", section=section)
         return csv_response(
             _filename(department, section, "csv"),
-            _CSV_SECTIONS[section],
-            _csv_rows(report, section),
+            REPORT_CSV_COLUMNS[section],
+            report_csv_rows(report, section),
         )
 
 

@@ -3,28 +3,26 @@ gaps and training recommendations, a printable report, and filtered lists."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pandas as pd
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from analytics.explanations import score_points
 from api import audit
 from api.auth import current_scope
 from api.db import get_db
 from api.errors import ApiError
-from api.insight_schemas import TREND_RULE, EmployeeSkillsSchema, EmployeeTrendSchema
+from api.presenters.employees import present, run_points, trend
 from api.reports import document_body, html_response
-from api.schemas import (
+from api.schemas.common import TREND_RULE, ErrorResponseSchema
+from api.schemas.employees import (
     EmployeeResultSchema,
-    ErrorResponseSchema,
+    EmployeeSkillsSchema,
+    EmployeeTrendSchema,
     HistoryArgsSchema,
     HistorySchema,
     ResultFilterSchema,
     ResultPageSchema,
 )
-from store import insight_queries, queries
+from store.queries import employees as queries
 
 blp = Blueprint(
     "employees",
@@ -32,109 +30,6 @@ blp = Blueprint(
     url_prefix="/api/v1/employees",
     description="Scores, tiers, anomaly flags and predictions of the current run.",
 )
-
-
-def present(row: dict) -> dict:
-    """A stored score row in the shape of ResultSchema."""
-    has_prediction = row["predicted_tier"] is not None
-    return {
-        "employee_id": row["employee_id"],
-        "run_id": row["run_id"],
-        "as_of": row["as_of"],
-        "department": row["department"],
-        "team": row["team"],
-        "job_title": row["job_title"],
-        "score": round(row["score"], 2),
-        "tier": row["tier"],
-        "components": {
-            "completion_rate": row["completion_rate"],
-            "task_efficiency": row["task_efficiency"],
-            "throughput": row["throughput"],
-            "weights": row["weights"] or {},
-        },
-        "activity": {
-            "total_tasks": row["total_tasks"],
-            "completed_tasks": row["completed_tasks"],
-            "avg_task_hours": row["avg_task_hours"],
-            "relative_task_hours": row["relative_task_hours"],
-            "relative_throughput": row["relative_throughput"],
-        },
-        "anomaly": {"is_anomaly": row["is_anomaly"], "score": row["anomaly_score"]},
-        "prediction": {
-            "next_tier": row["predicted_tier"],
-            "probabilities": (
-                {"High": row["p_high"], "Medium": row["p_medium"], "Low": row["p_low"]}
-                if has_prediction
-                else None
-            ),
-        },
-        "flags": row["flags"],
-        "explanation": explanation(row),
-        "trend": trend(row),
-    }
-
-
-def _round1(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def explanation(row: dict) -> dict:
-    """Why the result is what it is: score points per weighted component, percentiles,
-    what drove the predicted tier, and what sets an anomaly apart from peers."""
-    scale = row.get("score_scale")
-    weights = row["weights"] or {}
-    breakdown = (
-        score_points(
-            row["completion_rate"],
-            row["task_efficiency"],
-            row["throughput"],
-            weights,
-            scale["raw_min"],
-            scale["raw_max"],
-        )
-        if scale and len(weights) == 3
-        else None
-    )
-    if breakdown is not None:
-        breakdown["baseline"] = round(breakdown["baseline"], 4)
-        for component in breakdown["components"]:
-            component["points"] = round(component["points"], 4)
-    return {
-        "score": breakdown,
-        "percentiles": {
-            "department": _round1(row["percentile_department"]),
-            "job_title": _round1(row["percentile_job_title"]),
-        },
-        "tier_drivers": row["tier_drivers"],
-        "anomaly_drivers": row["anomaly_drivers"],
-    }
-
-
-def _period_end(as_of: dt.date | None, window: int) -> dt.date | None:
-    return None if as_of is None else (pd.Timestamp(as_of) - pd.DateOffset(months=window)).date()
-
-
-def trend(row: dict) -> dict:
-    """The score and tier over the run's three windows (oldest first) and the trend flag."""
-    points = [
-        (2, row["score_w2"], row["tier_w2"]),
-        (1, row["score_w1"], row["tier_w1"]),
-        (0, row["score"], row["tier"]),
-    ]
-    return {
-        "direction": row["trend"],
-        "score_change": None if row["score_change"] is None else round(row["score_change"], 2),
-        "trajectory": [
-            {
-                "window": window,
-                "period_end": _period_end(row["as_of"], window),
-                "score": None if score is None else round(score, 2),
-                "tier": tier,
-            }
-            for window, score, tier in points
-            if score is not None
-        ],
-    }
 
 
 @blp.route("")
@@ -231,8 +126,8 @@ class EmployeeSkillGaps(MethodView):
         close them, ranked by expected benefit."""
         with get_db().transaction() as conn:
             found = _scoped_result(conn, employee_id, "employee_skills_read")
-            gaps = insight_queries.skill_gaps(conn, employee_id, scope=current_scope())
-            recs = insight_queries.recommendations(conn, employee_id, scope=current_scope())
+            gaps = queries.skill_gaps(conn, employee_id, scope=current_scope())
+            recs = queries.recommendations(conn, employee_id, scope=current_scope())
         return {
             "employee_id": employee_id,
             "run_id": found["result"]["run_id"],
@@ -257,16 +152,7 @@ class EmployeeTrend(MethodView):
             "run_id": row["run_id"],
             "rule": TREND_RULE,
             "trend": trend(row),
-            "runs": [
-                {
-                    "run_id": h["run_id"],
-                    "as_of": h["as_of"],
-                    "score": round(h["score"], 2),
-                    "tier": h["tier"],
-                    "predicted_tier": h["predicted_tier"],
-                }
-                for h in reversed(history)
-            ],
+            "runs": run_points(history),
         }
 
 
@@ -281,8 +167,8 @@ class EmployeeReport(MethodView):
         scope = current_scope()
         with get_db().transaction() as conn:
             found = _scoped_result(conn, employee_id, "employee_report_read")
-            gaps = insight_queries.skill_gaps(conn, employee_id, scope=scope)
-            recs = insight_queries.recommendations(conn, employee_id, scope=scope)
+            gaps = queries.skill_gaps(conn, employee_id, scope=scope)
+            recs = queries.recommendations(conn, employee_id, scope=scope)
         return html_response(
             "employee_report.html",
             employee=found["employee"],

@@ -7,9 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.db import get_db
-from api.schemas import HealthSchema
-from store import queries
+from api.schemas.health import HealthSchema
 from store.db import PoolTimeout
+from store.queries import runs as queries
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
 

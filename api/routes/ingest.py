@@ -4,17 +4,20 @@ A batch is all-or-nothing: validated as a whole, then loaded in one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pandas as pd
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import audit
 from api.db import get_db
 from api.errors import ApiError
-from api.schemas import ErrorResponseSchema, IngestResultSchema, record_schema
+from api.schemas.common import ErrorResponseSchema
+from api.schemas.ingest import IngestResultSchema, record_schema
 from store.bulk import load, unknown_references
 from store.datasets import DATASETS, Dataset
 from store.validation import Problem, ValidationFailed, validate
@@ -77,10 +80,21 @@ def read_batch() -> pd.DataFrame:
     )
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    """Today on the calendar of the configured time zone (TIMEZONE), which decides what is
+    in the future. The app's CLOCK (an aware datetime, now) can be replaced in tests."""
+    now = current_app.config.get("CLOCK", _utc_now)()
+    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 def _ingest(dataset: Dataset) -> dict:
     raw = read_batch()
     try:
-        frame = validate(raw, dataset)
+        frame = validate(raw, dataset, today=today())
     except ValidationFailed as exc:
         if any(p.row is None for p in exc.problems):
             raise  # the batch's columns are wrong; row-level findings would only be noise
@@ -128,6 +142,9 @@ def _register(dataset: Dataset) -> None:
             422,
             schema=ErrorResponseSchema,
             description="The batch is not valid; nothing was written.",
+        )
+        @blp.alt_response(
+            400, schema=ErrorResponseSchema, description="The JSON body is nested too deeply."
         )
         @blp.alt_response(413, schema=ErrorResponseSchema, description="The request is too large.")
         @blp.alt_response(415, schema=ErrorResponseSchema, description="Unsupported content type.")

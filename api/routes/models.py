@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from api.db import get_db
 from api.errors import ApiError
-from api.schemas import ErrorResponseSchema, RunListArgsSchema, RunPageSchema, RunSchema
-from store import queries
+from api.schemas.common import ErrorResponseSchema
+from api.schemas.runs import RunListArgsSchema, RunPageSchema, RunSchema
+from store.queries import runs as queries
 
 blp = Blueprint(
     "models",

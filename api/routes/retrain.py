@@ -1,28 +1,33 @@
 """On-demand retraining: start a worker run now instead of waiting for the schedule.
 
 In Kubernetes each request is a Job made from the worker CronJob; elsewhere a local worker
-process tracked in the store (see worker.retrain)."""
+process tracked in the store (see the retraining package). Its domain errors become HTTP
+statuses here."""
 
 from __future__ import annotations
 
 from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from api import audit
 from api.db import get_db
 from api.errors import ApiError
-from api.schemas import ErrorResponseSchema
-from worker.retrain import (
-    MODES,
+from api.schemas.common import ErrorResponseSchema
+from api.schemas.retrain import RetrainSchema
+from retraining import (
     KubernetesLauncher,
     LocalLauncher,
+    RetrainConflict,
     RetrainError,
+    RetrainNotFound,
     RetrainSettings,
+    RetrainUnavailable,
+    launcher,
 )
 
-STATUSES = ("pending", "running", "succeeded", "failed")
+# Checked in order; a RetrainError of no other kind is the retrain being unavailable.
+_STATUS_OF = ((RetrainConflict, 409), (RetrainNotFound, 404), (RetrainUnavailable, 503))
 
 blp = Blueprint(
     "retrain",
@@ -32,44 +37,21 @@ blp = Blueprint(
 )
 
 
-class RetrainSchema(Schema):
-    id = fields.String(
-        required=True,
-        metadata={"description": "the Job's name in Kubernetes; an opaque token otherwise"},
-    )
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    mode = fields.String(validate=validate.OneOf(MODES))
-    created_at = fields.String(metadata={"description": "ISO 8601"})
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
-    exit_code = fields.Integer(
-        allow_none=True, metadata={"description": "the local worker's exit status"}
-    )
-    error = fields.String(allow_none=True, metadata={"description": "why it failed"})
-
-
-@blp.record_once
-def _settings_from_environment(state) -> None:
-    # create_app applies a test configuration before registering blueprints: keep it.
-    settings = RetrainSettings.from_environment()
-    state.app.config.setdefault("RETRAIN_MODE", settings.mode)
-    state.app.config.setdefault("RETRAIN_CRONJOB", settings.cronjob)
-    state.app.config.setdefault("RETRAIN_NAMESPACE", settings.namespace)
-    state.app.config.setdefault("RETRAIN_KUBECONFIG", settings.kubeconfig)
-
-
 def _launcher() -> KubernetesLauncher | LocalLauncher:
     config = current_app.config
-    if config["RETRAIN_MODE"] == "kubernetes":
-        return KubernetesLauncher(
-            RetrainSettings(
-                mode="kubernetes",
-                cronjob=config["RETRAIN_CRONJOB"],
-                namespace=config["RETRAIN_NAMESPACE"],
-                kubeconfig=config["RETRAIN_KUBECONFIG"],
-            )
-        )
-    return LocalLauncher(config["DATABASE_URL"])
+    settings = RetrainSettings(
+        mode=config["RETRAIN_MODE"],
+        cronjob=config["RETRAIN_CRONJOB"],
+        namespace=config["RETRAIN_NAMESPACE"],
+        kubeconfig=config["RETRAIN_KUBECONFIG"],
+        in_cluster=config["RETRAIN_IN_CLUSTER"],
+    )
+    return launcher(settings, config["DATABASE_URL"])
+
+
+def _api_error(exc: RetrainError) -> ApiError:
+    code = next((code for kind, code in _STATUS_OF if isinstance(exc, kind)), 503)
+    return ApiError(code, exc.message)
 
 
 @blp.route("")
@@ -86,7 +68,7 @@ class Retrain(MethodView):
         try:
             started = _launcher().start()
         except RetrainError as exc:
-            raise ApiError(exc.code, exc.message) from exc
+            raise _api_error(exc) from exc
         with get_db().transaction() as conn:
             audit.record(conn, "retrain_start", started["id"], mode=started.get("mode"))
         location = url_for("retrain.RetrainStatus", retrain_id=started["id"])
@@ -102,7 +84,7 @@ class RetrainStatus(MethodView):
         try:
             found = _launcher().status(retrain_id)
         except RetrainError as exc:
-            raise ApiError(exc.code, exc.message) from exc
+            raise _api_error(exc) from exc
         if found is None:
             raise ApiError(404, f"no retrain {retrain_id!r}")
         return found

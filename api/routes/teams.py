@@ -13,16 +13,17 @@ from api.auth import current_scope
 from api.current_run import require_current_run
 from api.db import get_db
 from api.errors import ApiError
-from api.insight_presenters import present_suggestion, present_team, present_team_run
-from api.insight_schemas import (
+from api.presenters.teams import present_suggestion, present_team, present_team_run
+from api.schemas.common import ErrorResponseSchema
+from api.schemas.teams import (
     EvaluationSchema,
     ProposalSchema,
     TeamArgsSchema,
     TeamDetailSchema,
     TeamPageSchema,
 )
-from api.schemas import ErrorResponseSchema
-from store import insight_queries
+from store.queries import teams as queries
+from store.queries import training as training_queries
 
 blp = Blueprint(
     "teams",
@@ -48,8 +49,16 @@ class TeamList(MethodView):
         members report to them."""
         with get_db().connection() as conn:
             run = require_current_run(conn)
-            rows = insight_queries.teams(
+            rows = queries.teams(
                 conn, scope=current_scope(), department=department, after=after, limit=limit
+            )
+            audit.record_read(
+                conn,
+                "team_list_read",
+                filters={"department": department} if department is not None else {},
+                after=after,
+                limit=limit,
+                count=len(rows),
             )
         return {
             "run_id": run["run_id"],
@@ -64,18 +73,32 @@ class Team(MethodView):
     @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown team.")
     def get(self, team: str):
         """One team: composition and trend over the run's months and the kept runs, its
-        training demand, and the suggested changes of its department that involve it."""
+        training demand, and the suggested changes of its department that involve it.
+
+        Managers see a team all of whose members report to them, the kept runs in which
+        that held, and the suggestions whose people and teams they may all see (up to the
+        department's first one they may not: later ones build on it)."""
         scope = current_scope()
         with get_db().connection() as conn:
             run = require_current_run(conn)
-            rows = insight_queries.teams(conn, scope=scope, department=None, team=team, limit=1)
+            rows = queries.teams(conn, scope=scope, department=None, team=team, limit=1)
             if not rows:
+                audit.record_read(conn, "team_read", team, found=False)
                 raise ApiError(404, f"no team {team!r} in the current run")
-            demand = insight_queries.training_demand(
+            demand = training_queries.training_demand(
                 conn, level="team", department=None, team=team, scope=scope
             )
-            suggestions = insight_queries.team_suggestions(conn, team=team)
-            history = insight_queries.team_history(conn, team)
+            suggestions = queries.team_suggestions(conn, scope=scope, team=team)
+            history = queries.team_history(conn, team, scope=scope)
+            audit.record_read(
+                conn,
+                "team_read",
+                team,
+                found=True,
+                runs=len(history),
+                demand=len(demand),
+                suggestions=len(suggestions),
+            )
         return {
             "run_id": run["run_id"],
             "team": present_team(rows[0]),
@@ -106,11 +129,11 @@ class Evaluate(MethodView):
         moves = proposal["moves"]
         with get_db().transaction() as conn:
             run = require_current_run(conn)
-            where = insight_queries.departments_of(
+            where = queries.departments_of(
                 conn, [m["employee_id"] for m in moves], [m["to_team"] for m in moves]
             )
             departments = sorted(set(where["employees"].values()) | set(where["teams"].values()))
-            data = insight_queries.department_members(conn, departments)
+            data = queries.department_members(conn, departments)
             audit.record_read(conn, "composition_evaluated", moves=len(moves))
         try:
             result = evaluate_proposal(

@@ -8,19 +8,20 @@ import json
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.auth import current_scope
 from api.current_run import require_current_run
 from api.db import get_db
 from api.errors import ApiError
-from api.insight_presenters import group_effects
-from api.insight_schemas import (
+from api.presenters.training import group_effects
+from api.schemas.common import ErrorResponseSchema
+from api.schemas.training import (
     DemandArgsSchema,
     DemandListSchema,
     EffectivenessArgsSchema,
     EffectivenessListSchema,
 )
-from api.schemas import ErrorResponseSchema
-from store import insight_queries
+from store.queries import training as queries
 
 blp = Blueprint(
     "training",
@@ -53,7 +54,7 @@ class Demand(MethodView):
             raise ApiError(403, "department-wide demand is for HR; ask for level=team")
         with get_db().connection() as conn:
             run = require_current_run(conn)
-            rows = insight_queries.training_demand(
+            rows = queries.training_demand(
                 conn,
                 level=level,
                 department=department,
@@ -61,6 +62,17 @@ class Demand(MethodView):
                 scope=scope,
                 after=None if after is None else _decode_cursor(after),
                 limit=limit,
+            )
+            audit.record_read(
+                conn,
+                "training_demand_read",
+                level=level,
+                filters={
+                    k: v for k, v in (("department", department), ("team", team)) if v is not None
+                },
+                after=after,
+                limit=limit,
+                count=len(rows),
             )
         return {
             "run_id": run["run_id"],
@@ -103,7 +115,7 @@ class Effectiveness(MethodView):
         who did not train then, with the number of people behind each figure."""
         with get_db().connection() as conn:
             run = require_current_run(conn)
-            rows = insight_queries.training_effectiveness(conn, program_id)
+            rows = queries.training_effectiveness(conn, program_id)
         return {
             "run_id": run["run_id"],
             "effect_months": run["insights"].get("effect_months"),

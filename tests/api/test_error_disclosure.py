@@ -9,7 +9,7 @@ import logging
 import psycopg2
 import pytest
 
-from store import queries
+from store.queries import employees as queries
 from tests.helpers import EMPLOYEES
 
 PERSON = EMPLOYEES[1]  # Alan Turing, E2

@@ -25,8 +25,10 @@ import pytest
 import yaml
 
 from api import create_app
+from retraining import RetrainSettings
+from retraining.kubernetes import job_name, job_status
+from settings import load as load_settings
 from tests.helpers import issue_token, query, seed_demo
-from worker.retrain import RetrainSettings, job_name, job_status
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "epa"
@@ -306,14 +308,23 @@ def test_job_names_fit_a_label_value_whatever_the_cronjob_name():
 
 
 def test_the_mode_is_kubernetes_in_a_pod_and_local_elsewhere():
-    in_pod = RetrainSettings.from_environment(
-        {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "EPA_NAMESPACE": "epa", "EPA_RETRAIN_CRONJOB": "x"}
+    in_pod = RetrainSettings.from_settings(
+        load_settings(
+            {
+                "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+                "EPA_NAMESPACE": "epa",
+                "EPA_RETRAIN_CRONJOB": "x",
+            }
+        )
     )
     assert (in_pod.mode, in_pod.namespace, in_pod.cronjob) == ("kubernetes", "epa", "x")
-    assert RetrainSettings.from_environment({}).mode == "local"
-    assert RetrainSettings.from_environment({"EPA_RETRAIN_MODE": "kubernetes"}).mode == "kubernetes"
+    assert RetrainSettings.from_settings(load_settings({})).mode == "local"
+    assert (
+        RetrainSettings.from_settings(load_settings({"EPA_RETRAIN_MODE": "kubernetes"})).mode
+        == "kubernetes"
+    )
     with pytest.raises(RuntimeError, match="EPA_RETRAIN_MODE"):
-        RetrainSettings.from_environment({"EPA_RETRAIN_MODE": "cloud"})
+        RetrainSettings.from_settings(load_settings({"EPA_RETRAIN_MODE": "cloud"}))
 
 
 # --- local process ------------------------------------------------------------------------
@@ -400,7 +411,7 @@ def test_an_unknown_local_retrain_is_a_404(local_client):
 
 
 def test_the_local_worker_gets_the_database_but_not_the_apis_metrics_folder(monkeypatch):
-    from worker.retrain import _worker_environment
+    from retraining.local import _worker_environment
 
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/api-metrics")
     monkeypatch.setenv("EPA_LOG_LEVEL", "debug")

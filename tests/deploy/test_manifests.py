@@ -94,6 +94,10 @@ def test_render_manifests_check_reports_a_stale_k8s(tmp_path, monkeypatch):
 # --- the image -----------------------------------------------------------------------------
 
 
+# What the image holds: the Python packages and the pins they install from.
+IMAGE_CONTENTS = {"pyproject.toml", "analytics", "api", "retraining", "settings", "store", "worker"}
+
+
 @pytest.fixture(scope="module")
 def dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments), continuation lines joined, comments dropped."""
@@ -145,7 +149,7 @@ def test_the_image_serves_the_api_by_default_and_bakes_in_no_secret(dockerfile):
     env = " ".join(a for i, a in dockerfile if i in ("ENV", "ARG"))
     assert not re.search(r"(?i)password|secret|token|DATABASE_URL", env)
     copied = [a.split()[0] for i, a in dockerfile if i == "COPY" and not a.startswith("--from")]
-    assert set(copied) == {"pyproject.toml", "analytics", "api", "store", "worker"}
+    assert set(copied) == IMAGE_CONTENTS
 
 
 def test_the_build_context_holds_only_what_the_image_copies():
@@ -156,4 +160,4 @@ def test_the_build_context_holds_only_what_the_image_copies():
     ]
     assert rules[0] == "*"
     allowed = {r[1:].rstrip("/") for r in rules if r.startswith("!")}
-    assert allowed == {"pyproject.toml", "analytics", "api", "store", "worker"}
+    assert allowed == IMAGE_CONTENTS

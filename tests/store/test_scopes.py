@@ -8,7 +8,8 @@ from collections import defaultdict
 import pytest
 
 from api import create_app
-from store import queries
+from store.queries import departments as department_queries
+from store.queries import employees as queries
 from store.scope import EVERYONE, NOBODY, Scope
 from tests.helpers import EMPLOYEES, TASK_RECORDS, issue_token, people_of, query
 
@@ -171,7 +172,7 @@ def test_the_queries_themselves_apply_the_scope(db, hierarchy, manager, scored):
         mine & scored
     )
     assert queries.results(db, scope=NOBODY, **args) == []
-    assert queries.department_summaries(db, scope=NOBODY) == []
+    assert department_queries.department_summaries(db, scope=NOBODY) == []
     assert queries.employee(db, outsider, scope=manager_scope) is None
     assert queries.employee_result(db, outsider, scope=manager_scope) is None
     assert queries.employee_history(db, outsider, 10, scope=manager_scope) == []

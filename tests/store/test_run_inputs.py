@@ -9,7 +9,7 @@ import pandas as pd
 from analytics.config import InsightsConfig
 from store.bulk import load
 from store.datasets import DATASETS
-from store.insight_inputs import read_insight_inputs
+from store.run_inputs import read_insight_inputs
 from tests.helpers import EMPLOYEES
 
 AS_OF = dt.date(2026, 6, 1)
@@ -123,7 +123,7 @@ def test_inputs_of_a_demo_organisation_feed_the_skill_and_training_insights(data
     from analytics.config import DEFAULT_CONFIG, DEFAULT_INSIGHTS
     from analytics.skills import skill_gaps, training_demand, training_recommendations
     from analytics.training_effect import training_effectiveness
-    from store.training_data import latest_period
+    from store.run_inputs import latest_period
     from tests.helpers import seed_demo
 
     frames = seed_demo(database_url, employees=300)

@@ -1,16 +1,13 @@
-"""Read queries behind the API. Every read is an index lookup on the current run: nothing
-here recomputes a model. Every read of employee data takes the caller's `Scope` and applies
-it in its SQL."""
+"""The employees resource: an employee's record, their result in the current run and across
+kept runs, filtered pages of current results, and their skill gaps and recommended
+training."""
 
 from __future__ import annotations
 
 from psycopg2.extensions import connection
-from psycopg2.extras import RealDictCursor
 
+from store.queries._sql import current, fetch_all, fetch_one
 from store.scope import Scope
-
-RUN_SUMMARY_COLUMNS = """run_id, status, is_current, as_of, started_at, finished_at,
-    duration_seconds, rows_read, employees_scored, error"""
 
 RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.job_title,
     s.score, s.completion_rate, s.task_efficiency, s.throughput, s.avg_task_hours,
@@ -24,42 +21,6 @@ RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.jo
         'completion', (r.params #>> '{analysis,completion_weight}')::float,
         'efficiency', (r.params #>> '{analysis,efficiency_weight}')::float,
         'throughput', (r.params #>> '{analysis,throughput_weight}')::float) AS weights"""
-
-
-def fetch_all(conn: connection, query: str, params: dict | tuple = ()) -> list[dict]:
-    with conn.cursor(cursor_factory=RealDictCursor) as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
-
-
-def fetch_one(conn: connection, query: str, params: dict | tuple = ()) -> dict | None:
-    rows = fetch_all(conn, query, params)
-    return rows[0] if rows else None
-
-
-def current_run_id(conn: connection) -> int | None:
-    row = fetch_one(conn, "SELECT run_id FROM model_runs WHERE is_current")
-    return row["run_id"] if row else None
-
-
-def run(conn: connection, run_id: int | None = None) -> dict | None:
-    """One run with its parameters and metrics; the current one when run_id is None."""
-    where = "is_current" if run_id is None else "run_id = %(run_id)s"
-    return fetch_one(
-        conn,
-        f"SELECT {RUN_SUMMARY_COLUMNS}, params, metrics, timings FROM model_runs WHERE {where}",
-        {"run_id": run_id},
-    )
-
-
-def runs(conn: connection, *, before: int | None, limit: int) -> list[dict]:
-    return fetch_all(
-        conn,
-        f"""SELECT {RUN_SUMMARY_COLUMNS} FROM model_runs
-            WHERE %(before)s::bigint IS NULL OR run_id < %(before)s
-            ORDER BY run_id DESC LIMIT %(limit)s""",
-        {"before": before, "limit": limit},
-    )
 
 
 def employee(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
@@ -136,22 +97,24 @@ def results(
     )
 
 
-def department_summaries(conn: connection, *, scope: Scope) -> list[dict]:
-    """Per department, over the scored employees within the scope only."""
+def skill_gaps(conn: connection, employee_id: str, *, scope: Scope) -> list[dict]:
     return fetch_all(
         conn,
-        f"""SELECT s.department,
-                  count(*) AS employees,
-                  round(avg(s.score)::numeric, 2)::float AS average_score,
-                  round(avg(s.completion_rate)::numeric, 4)::float AS average_completion_rate,
-                  count(*) FILTER (WHERE s.tier = 'High') AS tier_high,
-                  count(*) FILTER (WHERE s.tier = 'Medium') AS tier_medium,
-                  count(*) FILTER (WHERE s.tier = 'Low') AS tier_low,
-                  count(*) FILTER (WHERE s.is_anomaly) AS anomalies,
-                  count(*) FILTER (WHERE s.predicted_tier = 'Low') AS predicted_low
-           FROM model_runs r JOIN scores s ON s.run_id = r.run_id
-           WHERE r.is_current AND {scope.sql("s.employee_id")}
-           GROUP BY s.department
-           ORDER BY s.department""",
-        scope.params(),
+        f"""SELECT g.skill, g.required_level, g.current_level, g.gap, g.importance
+            FROM skill_gaps g {current("g")}
+            WHERE g.employee_id = %(employee_id)s AND {scope.sql("g.employee_id")}
+            ORDER BY g.importance DESC, g.gap DESC, g.skill""",
+        {"employee_id": employee_id, **scope.params()},
+    )
+
+
+def recommendations(conn: connection, employee_id: str, *, scope: Scope) -> list[dict]:
+    return fetch_all(
+        conn,
+        f"""SELECT t.rank, t.program_id, t.program_name, t.skill, t.gap, t.levels_closed,
+                   t.importance, t.duration_hours, t.skill_match_gain, t.expected_benefit
+            FROM training_recommendations t {current("t")}
+            WHERE t.employee_id = %(employee_id)s AND {scope.sql("t.employee_id")}
+            ORDER BY t.rank""",
+        {"employee_id": employee_id, **scope.params()},
     )

@@ -1,0 +1,39 @@
+"""Schemas of model runs (/models): their summaries, metrics and parameters."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class RunSummarySchema(Schema):
+    run_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(("running", "succeeded", "failed")))
+    is_current = fields.Boolean()
+    as_of = fields.Date(allow_none=True)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True)
+    rows_read = fields.Integer(allow_none=True)
+    employees_scored = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class RunSchema(RunSummarySchema):
+    params = fields.Dict(metadata={"description": "window and model settings of the run"})
+    metrics = fields.Dict(
+        metadata={
+            "description": "tier counts and centroids, anomaly ratio, predictor F1 and "
+            "feature importances, score drift against the previous run"
+        }
+    )
+    timings = fields.Dict(keys=fields.String(), values=fields.Float())
+
+
+class RunPageSchema(Schema):
+    data = fields.List(fields.Nested(RunSummarySchema))
+    next_before = fields.Integer(allow_none=True)
+
+
+class RunListArgsSchema(Schema):
+    before = fields.Integer(metadata={"description": "run_id before which the page starts"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
