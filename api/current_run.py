@@ -3,10 +3,9 @@ endpoint answers before the first run has completed."""
 
 from __future__ import annotations
 
+from analytics.config import DEFAULT_INSIGHTS
 from api.errors import ApiError
 from store.queries import runs
-
-DEFAULT_TREND_THRESHOLD = 5.0
 
 
 def require_current_run(conn) -> dict:
@@ -18,5 +17,6 @@ def require_current_run(conn) -> dict:
 
 
 def trend_threshold(run: dict) -> float:
-    """The threshold the run's trends were flagged with (runs before it was stored: 5)."""
-    return float(run["insights"].get("trend_threshold", DEFAULT_TREND_THRESHOLD))
+    """The threshold the run's trends were flagged with (runs stored before it was recorded
+    used the default)."""
+    return float(run["insights"].get("trend_threshold", DEFAULT_INSIGHTS.trend_threshold))

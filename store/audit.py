@@ -10,8 +10,6 @@ import datetime as dt
 from psycopg2.extensions import connection
 from psycopg2.extras import Json, RealDictCursor
 
-DEFAULT_RETENTION_DAYS = 365
-
 
 def record(
     conn: connection,
