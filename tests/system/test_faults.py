@@ -132,6 +132,7 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.postgres  # a cluster of its own
 def test_api_answers_503_while_postgres_is_down_and_recovers_without_a_restart(
     cluster: Cluster, tmp_path: Path
 ):

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from tests.conftest import free_port
 
@@ -25,6 +26,7 @@ def run(*args: str | Path, cwd: Path | None = None) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.postgres  # a cluster of its own
 def test_a_cluster_for_a_checkout_under_a_0700_folder_starts_serves_and_stops():
     with tempfile.TemporaryDirectory() as private:
         Path(private).chmod(0o700)
