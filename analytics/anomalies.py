@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from analytics.tiers import seeded_sample, tier_feature_matrix
+from analytics.tiers import TIER_FEATURES, seeded_sample, tier_feature_matrix
 
 
 class AnomalyDetector(BaseEstimator):
@@ -30,15 +30,17 @@ class AnomalyDetector(BaseEstimator):
         n_estimators: int = 100,
         max_fit_samples: int = 200_000,
         n_jobs: int | None = None,
+        features: tuple[str, ...] = TIER_FEATURES,
     ) -> None:
         self.contamination = contamination
         self.random_state = random_state
         self.n_estimators = n_estimators
         self.max_fit_samples = max_fit_samples
         self.n_jobs = n_jobs
+        self.features = features
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: None = None) -> AnomalyDetector:
-        features = tier_feature_matrix(X)
+        features = tier_feature_matrix(X, self.features)
         idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
         self.pipeline_ = Pipeline(
             [
@@ -60,7 +62,7 @@ class AnomalyDetector(BaseEstimator):
     def anomaly_score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Higher = more anomalous."""
         check_is_fitted(self, "pipeline_")
-        return -self.pipeline_.score_samples(tier_feature_matrix(X))
+        return -self.pipeline_.score_samples(tier_feature_matrix(X, self.features))
 
     def detect(self, X: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(is_anomaly as bool, anomaly_score) computed in one pass over the forest."""

@@ -1,6 +1,7 @@
 """Why an employee got their score, percentile, predicted tier and anomaly flag.
 
-- `score_points`: the 0-100 score split into its weighted components plus a baseline.
+- `score_points` / `kpi_points`: the 0-100 score split into points per weighted component
+  (the default scorecard's task measures, or any scorecard's KPIs) plus a baseline.
 - `percentile_within`: share of a group (department, job title) scoring at or below a person.
 - `tier_contributions` / `tier_drivers`: per-person feature contributions to the predicted
   tier's probability by the Saabas ("tree interpreter") decomposition of the RandomForest.
@@ -29,7 +30,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree._tree import Tree
 
 from analytics.config import AnalysisConfig
-from analytics.predictor import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from analytics.predictor import CATEGORICAL_FEATURES, NUMERIC_FEATURES, model_features
 from analytics.tiers import TIER_FEATURES
 
 SCORE_COMPONENTS = ("completion", "efficiency", "throughput")
@@ -65,19 +66,37 @@ def score_points(
     throughput; raw_min / raw_max come from the run's metrics["score_scale"].
     """
     values = (float(completion_rate), float(task_efficiency), float(throughput))
-    span = float(raw_max) - float(raw_min)
-    scale = 100.0 / span if span > 0 else 0.0
+    points = kpi_points(dict(zip(SCORE_COMPONENTS, values, strict=True)), weights, raw_min, raw_max)
     components = [
-        {
-            "component": name,
-            "value": value,
-            "weight": float(weights[name]),
-            # Not rounded: the points and the baseline add up to the score exactly.
-            "points": scale * float(weights[name]) * value,
-        }
-        for name, value in zip(SCORE_COMPONENTS, values, strict=True)
+        {"component": name, "value": value, "weight": float(weights[name]), "points": p}
+        for (name, value), p in zip(
+            zip(SCORE_COMPONENTS, values, strict=True), points["points"].values(), strict=True
+        )
     ]
-    return {"components": components, "baseline": -scale * float(raw_min) if span > 0 else 0.0}
+    return {"components": components, "baseline": points["baseline"]}
+
+
+def kpi_points(
+    normalised: Mapping[str, float],
+    weights: Mapping[str, float],
+    raw_min: float,
+    raw_max: float,
+) -> dict[str, Any]:
+    """Any scorecard's score as baseline + points per KPI: {"points": {kpi: points},
+    "baseline"}.
+
+    raw = sum(w_k * n_k) / sum(w) and score = 100 * (raw - raw_min) / (raw_max - raw_min),
+    so points_k = 100 * w_k * n_k / (sum(w) * span) and baseline = -100 * raw_min / span;
+    all 0 when span is 0 (everybody on the scorecard scored 0). The default scorecard's
+    weights sum to 1, which gives `score_points`. Not rounded: they add up exactly.
+    """
+    span = float(raw_max) - float(raw_min)
+    total = float(sum(float(weights[k]) for k in normalised))
+    scale = 100.0 / (span * total) if span > 0 and total > 0 else 0.0
+    return {
+        "points": {k: scale * float(weights[k]) * float(v) for k, v in normalised.items()},
+        "baseline": -100.0 * float(raw_min) / span if span > 0 else 0.0,
+    }
 
 
 def percentile_within(score: np.ndarray | pd.Series, groups: np.ndarray | pd.Series) -> np.ndarray:
@@ -163,13 +182,15 @@ def tier_contributions(
     """Saabas decomposition of each row's probability of `classes[i]` (a class of the model).
 
     Returns (bias, contributions): bias[i] is the forest's average root probability of the
-    row's class, contributions[i, j] the part credited to PREDICTOR_FEATURES[j]; bias +
+    row's class, contributions[i, j] the part credited to the model's feature j
+    (`analytics.predictor.model_features`: PREDICTOR_FEATURES, then any KPIs); bias +
     contributions.sum(axis=1) equals predict_proba for that class.
     """
     preprocess: ColumnTransformer = model.named_steps["features"]
     forest = model.named_steps["forest"]
-    owners = column_owners(preprocess, PREDICTOR_FEATURES)
-    n_features = len(PREDICTOR_FEATURES)
+    names = model_features(model)
+    owners = column_owners(preprocess, names)
+    n_features = len(names)
     model_classes = [str(c) for c in forest.classes_]
     n_classes = len(model_classes)
     class_index = pd.Index(model_classes).get_indexer(np.asarray(classes, dtype=object))
@@ -207,13 +228,14 @@ def tier_drivers(
     if model is None:
         return [None] * len(features)
     _, contrib = tier_contributions(model, features, np.asarray(predicted_tier, dtype=object))
+    names = model_features(model)
     order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
     rounded = np.take_along_axis(contrib, order, axis=1).round(4)
     with _gc_paused():
-        values = _values_at(features, order)
+        values = _values_at(features, order, names)
         return [
             [
-                {"feature": PREDICTOR_FEATURES[f], "value": v, "contribution": c}
+                {"feature": names[f], "value": v, "contribution": c}
                 for f, v, c in zip(fs, vs, cs, strict=True)
                 if c != 0.0
             ]
@@ -234,11 +256,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _values_at(features: pd.DataFrame, order: np.ndarray) -> list[list[Any]]:
-    """values[i][k] = row i's input for feature PREDICTOR_FEATURES[order[i, k]], as a Python
-    float / str, None when missing (only the picked cells become Python objects)."""
+def _values_at(features: pd.DataFrame, order: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
+    """values[i][k] = row i's input for feature names[order[i, k]], as a Python float / str,
+    None when missing (only the picked cells become Python objects)."""
     out = np.full(order.shape, None, dtype=object)
-    for j, name in enumerate(PREDICTOR_FEATURES):
+    for j, name in enumerate(names):
         rows, slots = np.nonzero(order == j)
         if not rows.size:
             continue
@@ -255,9 +277,15 @@ def _values_at(features: pd.DataFrame, order: np.ndarray) -> list[list[Any]]:
 
 
 def anomaly_drivers(
-    scored: pd.DataFrame, is_anomaly: np.ndarray, peer_group: str | None
+    scored: pd.DataFrame,
+    is_anomaly: np.ndarray,
+    peer_group: str | None,
+    features: Sequence[str] = TIER_FEATURES,
+    names: Sequence[str] | None = None,
 ) -> list[list[dict[str, Any]] | None]:
-    """For each anomaly, the tier features that set the person apart from their peers.
+    """For each anomaly, the `features` (default: the tier features) that set the person
+    apart from their peers, reported under `names` (default: the column names; a custom
+    scorecard passes its normalised KPI columns named by kpi_id).
 
     robust z = (value - peer median) / (1.4826 * peer MAD), the peers being the rows with
     the same `peer_group` value (everybody when None or absent); a group whose MAD is 0
@@ -265,7 +293,8 @@ def anomaly_drivers(
     "peer_median", "robust_z"} are sorted by |z| descending and keep |z| >= 2, but at least
     the top one. None for rows that are not anomalies.
     """
-    values = scored.loc[:, list(TIER_FEATURES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    names = list(features if names is None else names)
+    values = scored.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
     if peer_group is not None and peer_group in scored.columns:
         groups = scored[peer_group].astype(str).to_numpy()
     else:
@@ -292,7 +321,7 @@ def anomaly_drivers(
     ):
         out[row] = [
             {
-                "feature": TIER_FEATURES[f],
+                "feature": names[f],
                 "value": round(xs[f], 4),
                 "peer_median": round(ms[f], 4),
                 "robust_z": round(zs[f], 4),

@@ -27,14 +27,25 @@ from analytics.predictor import (
     skipped,
     train_predictor,
 )
+from analytics.scorecard_models import ScorecardAnomalies, ScorecardTiers, scorecard_keys
+from analytics.scorecards import (
+    FLAG_KPI_IMPUTED,
+    KpiFrames,
+    KpiInputsLike,
+    Scorecards,
+    kpi_breakdown,
+    resolve_scorecards,
+    score_scorecards,
+    value_column,
+    window_values,
+)
 from analytics.scoring import (
     FLAG_HOURS_IMPUTED,
     FLAG_NO_TASKS,
     check_task_columns,
     score_window,
-    weighted_sum,
 )
-from analytics.tiers import TierModel
+from analytics.tiers import TierModel, with_no_tier_flag
 from analytics.trends import department_trends, score_change, trend_flags
 
 WINDOW_FEATURE_COLUMNS = (
@@ -83,6 +94,8 @@ SCORE_OUTPUT_COLUMNS = (
     "trend",
     "tier_drivers",
     "anomaly_drivers",
+    "scorecard",
+    "kpis",
 )
 RECORD_COLUMNS = ("employee_id", "tasks_total", "tasks_completed", "hours_logged")
 RECORD_OUTPUT_COLUMNS = (
@@ -113,8 +126,16 @@ def analyze(
     window_features: pd.DataFrame,
     config: AnalysisConfig = DEFAULT_CONFIG,
     insights: InsightsConfig = DEFAULT_INSIGHTS,
+    kpis: KpiInputsLike | None = None,
 ) -> AnalysisResult:
     """Score window 0, name tiers, flag anomalies and predict each employee's next tier.
+
+    `kpis` (`store.run_inputs.read_kpi_inputs`' frames, or analytics.scorecards.KpiFrames)
+    brings KPI definitions, custom scorecards by job title and per-window KPI values; each
+    person is scored by their scorecard (analytics.scorecards), tiered and anomaly-checked
+    among the people sharing it (analytics.scorecard_models), and their custom KPI values
+    are predictor features. Without it everybody is on the default scorecard, which is
+    exactly the analysis without scorecards.
 
     `window_features` has one row per (employee_id, window); window 0 is the current
     window, 1 and 2 end one and two months earlier (other window numbers are ignored).
@@ -125,8 +146,10 @@ def analyze(
     by employee_id; prediction columns are None/NaN when the predictor was skipped),
     `metrics` (plain JSON values: employees_scored, rows_per_window, tier_counts,
     tier_mean_score, tier_centroids, anomaly_count, anomaly_ratio, score summary,
-    flag_counts, predicted_tier_counts, predictor, score_scale), `models` (tier_model,
-    anomaly_detector, predictor; the last is None when skipped) and `department_trends`.
+    flag_counts, predicted_tier_counts, predictor, score_scale, scorecards; tier_* and
+    score_scale describe the default scorecard, `scorecards` every scorecard present),
+    `models` (tier_model and anomaly_detector: analytics.scorecard_models, one model per
+    scorecard; predictor, None when skipped) and `department_trends`.
 
     Explanations and trends in `scores`: percentile_department / percentile_job_title
     (0-100, share of the group at or below the employee); score_w1 / score_w2 (the
@@ -138,8 +161,11 @@ def analyze(
     non-anomalies).
 
     Raises AnalysisError for missing columns, duplicate (employee_id, window) rows,
-    inconsistent task counts, or fewer than 3 employees in window 0.
+    inconsistent task counts, or fewer than 3 employees in window 0. `scorecard` is the
+    job title whose scorecard scored the row (None for the default) and `kpis` its KPIs
+    with value, normalised value, weight and points (analytics.scorecards.kpi_breakdown).
     """
+    scorecards = resolve_scorecards(kpis, config)
     windows = _split_windows(window_features)
     current = windows.get(0)
     if current is None or len(current) < config.n_clusters:
@@ -149,13 +175,21 @@ def analyze(
         )
 
     # Earlier windows only feed the predictor, which does not need the per-row flag lists.
-    scored = {w: score_window(frame, config, with_flags=(w == 0)) for w, frame in windows.items()}
+    by_window = {
+        w: score_scorecards(frame, scorecards, window_values(kpis, w), config, with_flags=(w == 0))
+        for w, frame in windows.items()
+    }
+    scored = {w: part.frame for w, part in by_window.items()}
     cur = scored[0]
-    tier_model, tiers, detector, is_anomaly, anomaly_score = _tiers_and_anomalies(cur, config)
+    tier_model = ScorecardTiers(scorecards, config).fit(cur)
+    tiers = tier_model.predict(cur)
+    detector = ScorecardAnomalies(scorecards, config).fit(cur)
+    is_anomaly, anomaly_score = detector.detect(cur)
 
-    outcome = _train_next_tier_predictor(scored, tiers, config)
+    kpi_columns = {k: value_column(k) for k in scorecards.custom_kpi_ids}
+    outcome = _train_next_tier_predictor(scored, tiers, config, kpi_columns)
     if outcome.model is not None:
-        current_features = predictor_features(cur, scored.get(1))
+        current_features = predictor_features(cur, scored.get(1), kpi_columns)
         predictions = predict_next_tier(outcome.model, current_features)
         drivers = tier_drivers(outcome.model, current_features, predictions["predicted_tier"])
     else:
@@ -177,7 +211,9 @@ def analyze(
         percentile_department=percentile_within(cur["score"], cur["department"]),
         percentile_job_title=percentile_within(cur["score"], cur["job_title"]),
         tier_drivers=drivers,
-        anomaly_drivers=anomaly_drivers(cur, is_anomaly, config.peer_group),
+        anomaly_drivers=_anomaly_drivers(cur, is_anomaly, scorecards, config),
+        kpis=kpi_breakdown(cur, scorecards, by_window[0].scales),
+        flags=with_no_tier_flag(cur["flags"], tiers),
     )
     window_tiers = {0: tiers} | {w: tier_model.predict(scored[w]) for w in scored if w != 0}
     scores = _with_history(scores, scored, window_tiers, insights).loc[
@@ -185,13 +221,12 @@ def analyze(
     ]
 
     metrics = _metrics(scores, tier_model, outcome, {w: len(f) for w, f in windows.items()})
-    raw = weighted_sum(
-        cur["completion_rate"].to_numpy(),
-        cur["task_efficiency"].to_numpy(),
-        cur["throughput"].to_numpy(),
-        config,
+    scales = by_window[0].scales
+    # The default scorecard's scale: what the points of today's components are computed by.
+    metrics["score_scale"] = (
+        {"raw_min": scales[None][0], "raw_max": scales[None][1]} if None in scales else None
     )
-    metrics["score_scale"] = {"raw_min": float(raw.min()), "raw_max": float(raw.max())}
+    metrics["scorecards"] = _scorecard_metrics(scores, scorecards, scales, tier_model)
     models = {"tier_model": tier_model, "anomaly_detector": detector, "predictor": outcome.model}
     return AnalysisResult(
         scores=scores,
@@ -202,7 +237,11 @@ def analyze(
 
 
 def analyze_records(
-    records: Iterable[Mapping[str, Any]] | pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG
+    records: Iterable[Mapping[str, Any]] | pd.DataFrame,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    *,
+    kpi_records: Iterable[Mapping[str, Any]] | None = None,
+    scorecard: Iterable[Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Stateless analysis of posted task records (the `POST /api/v1/analyze` shape).
 
@@ -212,7 +251,15 @@ def analyze_records(
     performance_score (2 decimals), performance_cluster, is_anomaly, completion_rate,
     avg_task_hours (imputed median for employees without tasks) and completed_tasks.
     No prediction: posted records carry no history.
+
+    With a `scorecard` (entries kpi_id, weight, and for custom KPIs direction, default
+    higher_is_better) everybody posted is scored by it, as analytics.scorecards scores a
+    job title's people: `kpi_records` (employee_id, kpi_id, value; several values of one
+    KPI are averaged) bring the custom KPIs, an employee may come with KPI records only,
+    and the output gains `kpis` (value, normalised, weight and points per KPI) and `flags`.
     """
+    if scorecard is not None:
+        return _analyze_posted_scorecard(records, kpi_records or [], list(scorecard), config)
     frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
     missing = [c for c in RECORD_COLUMNS if c not in frame.columns]
     if missing:
@@ -237,11 +284,16 @@ def analyze_records(
         raise AnalysisError(f"task fields must be numeric: {exc}") from exc
 
     per_employee = tidy.groupby("employee_id", sort=True).agg(
-        name=("name", "min"),
         total_tasks=("total_tasks", "sum"),
         completed_tasks=("completed_tasks", "sum"),
         hours_logged=("hours_logged", "sum"),
         hours_missing=("hours_missing", "any"),
+    )
+    # The least name of each employee, as the first in sorted order: groupby's min() of
+    # text runs a Python loop per employee (10 s for 60,000 of them).
+    least_names = tidy.sort_values(["employee_id", "name"], na_position="last", kind="stable")
+    per_employee.insert(
+        0, "name", least_names.drop_duplicates("employee_id").set_index("employee_id")["name"]
     )
     if len(per_employee) < config.n_clusters:
         raise AnalysisError(
@@ -268,6 +320,84 @@ def analyze_records(
             "completed_tasks": scored["completed_tasks"].astype(np.int64),
         }
     ).loc[:, list(RECORD_OUTPUT_COLUMNS)]
+
+
+POSTED_SCORECARD = "posted scorecard"
+
+
+def _analyze_posted_scorecard(
+    records: Iterable[Mapping[str, Any]] | pd.DataFrame,
+    kpi_records: Iterable[Mapping[str, Any]],
+    scorecard: list[Mapping[str, Any]],
+    config: AnalysisConfig,
+) -> pd.DataFrame:
+    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in (*RECORD_COLUMNS, "name")})
+    values = pd.DataFrame.from_records(
+        list(kpi_records), columns=["employee_id", "kpi_id", "value"]
+    )
+    card = pd.DataFrame.from_records(scorecard)
+    if card.empty or not {"kpi_id", "weight"} <= set(card.columns):
+        raise AnalysisError("the scorecard needs at least one KPI with kpi_id and weight")
+    direction = card.get("direction", pd.Series("higher_is_better", index=card.index))
+    kpis = KpiFrames(
+        kpis=pd.DataFrame(
+            {"kpi_id": card["kpi_id"], "direction": direction.fillna("higher_is_better")}
+        ),
+        scorecards=card.loc[:, ["kpi_id", "weight"]].assign(job_title=POSTED_SCORECARD),
+        values=values.assign(value=pd.to_numeric(values["value"]))
+        .groupby(["employee_id", "kpi_id"], as_index=False)["value"]
+        .mean()
+        .assign(window=0),
+    )
+    scorecards = resolve_scorecards(kpis, config)
+    tasks = frame.assign(employee_id=frame["employee_id"].astype(str))
+    if "name" not in tasks.columns:
+        tasks["name"] = np.nan
+    for column in ("tasks_total", "tasks_completed", "hours_logged"):
+        tasks[column] = pd.to_numeric(tasks[column])
+    per_employee = tasks.groupby("employee_id", sort=True).agg(
+        name=("name", "min"),
+        total_tasks=("tasks_total", "sum"),
+        completed_tasks=("tasks_completed", "sum"),
+        hours_logged=("hours_logged", lambda h: h.sum() if h.notna().all() else np.nan),
+    )
+    ids = sorted(set(per_employee.index) | set(values["employee_id"].astype(str)))
+    if len(ids) < config.n_clusters:
+        raise AnalysisError(
+            f"at least {config.n_clusters} distinct employees are needed to form "
+            f"{config.n_clusters} performance clusters, got {len(ids)}"
+        )
+    people = per_employee.reindex(ids).rename_axis("employee_id").reset_index()
+    # Someone posted with KPI records only logged no tasks.
+    people[["total_tasks", "completed_tasks"]] = people[["total_tasks", "completed_tasks"]].fillna(
+        0
+    )
+    people["job_title"] = POSTED_SCORECARD
+    if scorecards.get(POSTED_SCORECARD).uses_tasks:
+        check_task_columns(people)
+    part = score_scorecards(people, scorecards, window_values(kpis, 0), config)
+    scored = part.frame
+    tiers = ScorecardTiers(scorecards, config).fit(scored).predict(scored)
+    is_anomaly, _ = ScorecardAnomalies(scorecards, config).fit(scored).detect(scored)
+    out = pd.DataFrame(
+        {
+            "employee_id": scored["employee_id"],
+            "name": scored["name"].astype(object).where(scored["name"].notna(), None),
+            "performance_score": scored["score"].round(2),
+            "performance_cluster": tiers,
+            "is_anomaly": is_anomaly,
+            "completion_rate": scored["completion_rate"],
+            "avg_task_hours": scored["avg_task_hours"],
+            "completed_tasks": scored["completed_tasks"],
+        }
+    )
+    # JSON-ready: no NaN, no pandas NA (a KPI-only scorecard measures no tasks).
+    out = out.astype(object).where(out.notna(), None)
+    out["kpis"] = kpi_breakdown(scored, scorecards, part.scales)
+    out["flags"] = scored["flags"]
+    return out
 
 
 def _split_windows(window_features: pd.DataFrame) -> dict[int, pd.DataFrame]:
@@ -343,8 +473,52 @@ def _tiers_and_anomalies(
     return tier_model, tier_model.predict(scored), detector, is_anomaly, anomaly_score
 
 
+def _anomaly_drivers(
+    scored: pd.DataFrame, is_anomaly: np.ndarray, scorecards: Scorecards, config: AnalysisConfig
+) -> list[list[dict[str, Any]] | None]:
+    """Anomaly drivers among the people sharing each scorecard, on its tier features (a
+    custom scorecard's are its normalised KPIs, reported by kpi_id)."""
+    keys = scorecard_keys(scored)
+    out: list[list[dict[str, Any]] | None] = [None] * len(scored)
+    for key in dict.fromkeys(keys.tolist()):
+        rows = np.flatnonzero(pd.isna(keys) if key is None else keys == key)
+        card = scorecards.get(key)
+        names = None if key is None else card.kpi_ids
+        part = anomaly_drivers(
+            scored.iloc[rows], is_anomaly[rows], config.peer_group, card.tier_features, names
+        )
+        for row, drivers in zip(rows.tolist(), part, strict=True):
+            out[row] = drivers
+    return out
+
+
+def _scorecard_metrics(
+    scores: pd.DataFrame,
+    scorecards: Scorecards,
+    scales: dict[str | None, tuple[float, float]],
+    tier_model: ScorecardTiers,
+) -> list[dict[str, Any]]:
+    """Per scorecard present: its KPIs, how many it scored, its raw range and tiers."""
+    keys = scorecard_keys(scores)
+    summary = tier_model.summary()
+    out = []
+    for key, (raw_min, raw_max) in scales.items():
+        card = scorecards.get(key)
+        tiers = summary.get(key, {"tier_mean_score": {}, "tier_centroids": {}})
+        employees = int((pd.isna(keys) if key is None else keys == key).sum())
+        out.append(
+            card.describe()
+            | {"employees": employees, "raw_min": raw_min, "raw_max": raw_max}
+            | tiers
+        )
+    return out
+
+
 def _train_next_tier_predictor(
-    scored: dict[int, pd.DataFrame], tiers: np.ndarray, config: AnalysisConfig
+    scored: dict[int, pd.DataFrame],
+    tiers: np.ndarray,
+    config: AnalysisConfig,
+    kpi_columns: dict[str, str],
 ) -> PredictorOutcome:
     """Window-1 features -> the same employee's window-0 tier."""
     previous = scored.get(1)
@@ -353,7 +527,7 @@ def _train_next_tier_predictor(
     where = pd.Index(scored[0]["employee_id"]).get_indexer(previous["employee_id"])
     # Employees present in window 1 but gone from window 0 have no label.
     known = where >= 0
-    features = predictor_features(previous, scored.get(2))
+    features = predictor_features(previous, scored.get(2), kpi_columns)
     if not known.all():
         features = features.loc[known]
     return train_predictor(features, tiers[where[known]], config)
@@ -361,7 +535,7 @@ def _train_next_tier_predictor(
 
 def _metrics(
     scores: pd.DataFrame,
-    tier_model: TierModel,
+    tier_model: ScorecardTiers,
     outcome: PredictorOutcome,
     rows_per_window: dict[int, int],
 ) -> dict[str, Any]:
@@ -370,6 +544,8 @@ def _metrics(
     tier_counts = scores["tier"].value_counts()
     anomaly_count = int(scores["is_anomaly"].sum())
     flag_counts = scores["flags"].explode().value_counts()
+    kpi_flags = sorted(f for f in flag_counts.index if str(f).startswith(f"{FLAG_KPI_IMPUTED}:"))
+    default_tiers = tier_model.summary().get(None, {"tier_mean_score": {}, "tier_centroids": {}})
     summary = {"mean": float(score.mean()), "std": float(score.std())}
     summary["min"] = float(score.min())
     for q, value in zip(SCORE_QUANTILES, np.quantile(score, SCORE_QUANTILES), strict=True):
@@ -384,13 +560,14 @@ def _metrics(
         "employees_scored": n,
         "rows_per_window": {str(w): int(c) for w, c in sorted(rows_per_window.items())},
         "tier_counts": {name: int(tier_counts.get(name, 0)) for name in TIER_NAMES},
-        "tier_mean_score": tier_model.mean_score_,
-        "tier_centroids": tier_model.centroids(),
+        # The default scorecard's tiers; each scorecard's are in metrics["scorecards"].
+        **default_tiers,
         "anomaly_count": anomaly_count,
         "anomaly_ratio": anomaly_count / n,
         "score": summary,
         "flag_counts": {
-            flag: int(flag_counts.get(flag, 0)) for flag in (FLAG_NO_TASKS, FLAG_HOURS_IMPUTED)
+            flag: int(flag_counts.get(flag, 0))
+            for flag in (FLAG_NO_TASKS, FLAG_HOURS_IMPUTED, *kpi_flags)
         },
         "predicted_tier_counts": predicted_counts,
         "predictor": outcome.summary(),

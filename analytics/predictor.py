@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,18 +30,34 @@ NUMERIC_FEATURES = (
     "trend",
 )
 CATEGORICAL_FEATURES = ("department", "job_title")
+# Custom KPI values are features named "kpi:<kpi_id>", NaN where the KPI is not on the
+# person's scorecard: the forest handles NaN itself, so "not measured" is not a median.
+KPI_FEATURE_PREFIX = "kpi:"
 PROBABILITY_COLUMNS = {name: f"p_{name.lower()}" for name in TIER_NAMES}
 # Rows per predict_proba call: bounds the dense feature matrix to a few tens of MiB.
 PREDICT_CHUNK_ROWS = 100_000
 
 
-def predictor_features(scored: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+def kpi_feature(kpi_id: str) -> str:
+    return f"{KPI_FEATURE_PREFIX}{kpi_id}"
+
+
+def predictor_features(
+    scored: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    kpi_columns: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Predictor inputs for each row of a scored window (same order and index).
 
     trend = this window's score minus the same employee's score in the window before,
     each scored over its own population; NaN when the employee has no earlier row.
+    `kpi_columns` maps custom KPI ids to the scored column holding their values; each
+    becomes the feature "kpi:<kpi_id>" after the others.
     """
     features = scored.loc[:, [*NUMERIC_FEATURES[:-1], *CATEGORICAL_FEATURES]].copy()
+    for name in ("completion_rate", "avg_task_hours", "completed_tasks"):
+        # KPI-only people have no task numbers (nullable columns): plain floats with NaN.
+        features[name] = features[name].to_numpy(dtype=np.float64, na_value=np.nan)
     trend = np.full(len(scored), np.nan)
     if previous is not None and len(previous):
         where = pd.Index(previous["employee_id"]).get_indexer(scored["employee_id"])
@@ -48,7 +65,22 @@ def predictor_features(scored: pd.DataFrame, previous: pd.DataFrame | None) -> p
         prev_score = previous["score"].to_numpy(dtype=np.float64)
         trend[found] = scored["score"].to_numpy(dtype=np.float64)[found] - prev_score[where[found]]
     features["trend"] = trend
-    return features.loc[:, [*NUMERIC_FEATURES, *CATEGORICAL_FEATURES]]
+    kpis = {
+        kpi_feature(k): scored[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        for k, c in (kpi_columns or {}).items()
+    }
+    return features.loc[:, [*NUMERIC_FEATURES, *CATEGORICAL_FEATURES]].assign(**kpis)
+
+
+def kpi_features(features: pd.DataFrame) -> list[str]:
+    """The KPI feature columns of a predictor input frame, in order."""
+    return [str(c) for c in features.columns if str(c).startswith(KPI_FEATURE_PREFIX)]
+
+
+def model_features(model: Pipeline) -> tuple[str, ...]:
+    """The input features of a fitted predictor, in the order its columns are built."""
+    preprocess: ColumnTransformer = model.named_steps["features"]
+    return tuple(str(c) for _, _, columns in preprocess.transformers for c in columns)
 
 
 def stratified_sample(labels: np.ndarray, size: int, random_state: int) -> np.ndarray:
@@ -75,8 +107,13 @@ def stratified_sample(labels: np.ndarray, size: int, random_state: int) -> np.nd
     return np.sort(order[rank < quota[sorted_codes]])
 
 
-def build_predictor(config: AnalysisConfig = DEFAULT_CONFIG) -> Pipeline:
-    """The untuned pipeline: imputation/one-hot encoding followed by the forest."""
+def build_predictor(
+    config: AnalysisConfig = DEFAULT_CONFIG, kpi_columns: list[str] | None = None
+) -> Pipeline:
+    """The untuned pipeline: imputation/one-hot encoding followed by the forest.
+
+    `kpi_columns` (the "kpi:<id>" features) pass through unimputed."""
+    kpis = [("kpis", "passthrough", list(kpi_columns))] if kpi_columns else []
     preprocess = ColumnTransformer(
         [
             (
@@ -95,6 +132,7 @@ def build_predictor(config: AnalysisConfig = DEFAULT_CONFIG) -> Pipeline:
                 ),
                 list(CATEGORICAL_FEATURES),
             ),
+            *kpis,
         ],
         verbose_feature_names_out=False,
     )
@@ -174,7 +212,7 @@ def train_predictor(
         )
 
     search = GridSearchCV(
-        build_predictor(config),
+        build_predictor(config, kpi_features(features)),
         param_grid={f"forest__{k}": list(v) for k, v in config.param_grid.items()},
         scoring="f1_macro",
         cv=StratifiedKFold(config.cv_folds, shuffle=True, random_state=config.random_state),
@@ -184,7 +222,11 @@ def train_predictor(
         error_score="raise",
     )
     X_train = features.iloc[train_idx]
-    search.fit(X_train, y[train_idx])
+    with warnings.catch_warnings():
+        # A measure nobody has (task numbers in a KPI-only organisation, skill match
+        # without role requirements) is dropped by the imputer: expected, not a problem.
+        warnings.filterwarnings("ignore", "Skipping features without any observed values")
+        search.fit(X_train, y[train_idx])
     model: Pipeline = search.best_estimator_
 
     X_holdout = features.iloc[holdout_idx]

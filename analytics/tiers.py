@@ -1,5 +1,6 @@
 """Performance tiers: KMeans on scaled, peer-relative task features, clusters named by
-their mean score."""
+their mean score. A population without spread gets no tiers at all (None, flag `no_tier`):
+naming the one cluster such a population forms "High" would call everybody best."""
 
 from __future__ import annotations
 
@@ -20,18 +21,23 @@ from analytics.config import TIER_NAMES
 # Hours per task and completed tasks as multiples of the peer-group median (see
 # analytics.scoring): raw counts would make the kind of work, not performance, decide.
 TIER_FEATURES = ("completion_rate", "relative_task_hours", "relative_throughput")
+FLAG_NO_TIER = "no_tier"
 
 
-def tier_feature_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
-    """The (completion_rate, relative_task_hours, relative_throughput) matrix as float64.
+def tier_feature_matrix(
+    X: pd.DataFrame | np.ndarray, features: tuple[str, ...] = TIER_FEATURES
+) -> np.ndarray:
+    """The matrix of `features` (default: completion_rate, relative_task_hours,
+    relative_throughput) as float64.
 
-    Shared by the tier model and the anomaly detector so both see the same features.
+    Shared by the tier model and the anomaly detector so both see the same features; a
+    custom scorecard passes its normalised KPI columns (analytics.scorecards).
     """
     if isinstance(X, pd.DataFrame):
-        X = X.loc[:, list(TIER_FEATURES)].to_numpy(dtype=np.float64, na_value=np.nan)
+        X = X.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(TIER_FEATURES):
-        raise ValueError(f"expected {len(TIER_FEATURES)} columns {TIER_FEATURES}, got {X.shape}")
+    if X.ndim != 2 or X.shape[1] != len(features):
+        raise ValueError(f"expected {len(features)} columns {features}, got {X.shape}")
     if np.isnan(X).any():
         raise ValueError("tier features must not contain NaN (score the window first)")
     return X
@@ -85,18 +91,20 @@ class TierModel(BaseEstimator):
         n_init: int = 4,
         max_fit_samples: int = 200_000,
         clip_quantiles: tuple[float, float] | None = (0.01, 0.99),
+        features: tuple[str, ...] = TIER_FEATURES,
     ) -> None:
         self.n_clusters = n_clusters
         self.random_state = random_state
         self.n_init = n_init
         self.max_fit_samples = max_fit_samples
         self.clip_quantiles = clip_quantiles
+        self.features = features
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray | pd.Series) -> TierModel:
         """Fit on tier features `X`; `y` is each row's score, used only to name clusters."""
         if self.n_clusters != len(TIER_NAMES):
             raise ValueError(f"n_clusters must be {len(TIER_NAMES)} ({', '.join(TIER_NAMES)})")
-        features = tier_feature_matrix(X)
+        features = tier_feature_matrix(X, self.features)
         scores = np.asarray(y, dtype=np.float64)
         if len(scores) != len(features):
             raise ValueError("X and y have different lengths")
@@ -123,6 +131,9 @@ class TierModel(BaseEstimator):
                 ]
             ).fit(features[idx])
         self._name_clusters(scores[idx])
+        self.has_spread_ = _has_spread(
+            self.pipeline_.named_steps["clip"].transform(features[idx]), scores[idx]
+        )
         return self
 
     def _name_clusters(self, scores: np.ndarray) -> None:
@@ -147,11 +158,15 @@ class TierModel(BaseEstimator):
     def predict_clusters(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Raw KMeans cluster indices (for inspection; use `predict` for tier names)."""
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict(tier_feature_matrix(X))
+        return self.pipeline_.predict(tier_feature_matrix(X, self.features))
 
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Tier name (High/Medium/Low) of each row, as an object array."""
-        return self.cluster_names_[self.predict_clusters(X)]
+        """Tier name (High/Medium/Low) of each row, as an object array; None for every row
+        when the population the model was fitted on had no spread."""
+        names = self.cluster_names_[self.predict_clusters(X)]
+        if not getattr(self, "has_spread_", True):  # artifacts from before it existed
+            return np.full(len(names), None, dtype=object)
+        return names
 
     def centroids(self) -> dict[str, dict[str, float]]:
         """Each tier's cluster centre in original units, keyed High, Medium, Low."""
@@ -161,8 +176,24 @@ class TierModel(BaseEstimator):
         )
         by_name = {
             str(self.cluster_names_[c]): dict(
-                zip(TIER_FEATURES, (float(v) for v in centres[c]), strict=True)
+                zip(self.features, (float(v) for v in centres[c]), strict=True)
             )
             for c in range(self.n_clusters)
         }
         return {name: by_name[name] for name in TIER_NAMES}
+
+
+def _has_spread(clipped: np.ndarray, scores: np.ndarray) -> bool:
+    """Whether tiers can mean anything: some tier feature varies once the extremes are
+    clipped, and so does the score. Otherwise every person sits in one cluster, which would
+    be named High whatever the scores were (one record in a window of empty ones does this:
+    its owner is clipped back to the others)."""
+    return bool(np.ptp(clipped, axis=0).max(initial=0.0) > 0 and np.ptp(scores) > 0)
+
+
+def with_no_tier_flag(flags: pd.Series, tiers: np.ndarray) -> pd.Series:
+    """`flags` (a list per row) with FLAG_NO_TIER added where the tier is None."""
+    unnamed = pd.isna(pd.Series(tiers, index=flags.index, dtype=object))
+    if not unnamed.any():
+        return flags
+    return flags.where(~unnamed, flags[unnamed].map(lambda f: [*f, FLAG_NO_TIER]))

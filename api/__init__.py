@@ -7,7 +7,17 @@ from flask_cors import CORS
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
-from api import auth, config, db, errors, hostile_input, json_provider, metrics, security_headers
+from api import (
+    auth,
+    config,
+    db,
+    errors,
+    hostile_input,
+    json_provider,
+    limits,
+    metrics,
+    security_headers,
+)
 from api.routes import BLUEPRINTS
 from api.schemas.common import ErrorResponseSchema
 
@@ -44,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.init_app(app, api)
     # After metrics: a refused request is still timed and counted.
     auth.init_app(app)
+    limits.init_app(app)  # after auth, before any body is read
     # After auth: an anonymous request is refused as such, whatever it carries.
     hostile_input.init_app(app)
     return app

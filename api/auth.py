@@ -57,6 +57,8 @@ RULES: dict[str, frozenset[str]] = {
     "models.RunList": STAFF,
     "models.CurrentRun": STAFF,
     "models.Run": STAFF,
+    # Changing which run the API serves is an operator's decision.
+    "models.Promote": ADMIN,
     "analyze.Analyze": STAFF,
     "retrain.Retrain": ADMIN,
     "retrain.RetrainStatus": ADMIN,
@@ -64,6 +66,11 @@ RULES: dict[str, frozenset[str]] = {
     "tokens.Token": ADMIN,
     "audit.AuditLog": ADMIN,
     **{f"ingest.{name.replace('-', '_')}": WRITERS for name in DATASETS},
+    # KPI definitions and scorecards are no personal data; removing them is HR's.
+    "kpis.KpiList": ALL_READERS,
+    "kpis.Kpi": HR,
+    "scorecards.ScorecardList": ALL_READERS,
+    "scorecards.Scorecard": HR,
 }
 
 # An incoming X-Request-ID is kept only when it cannot smuggle anything into logs.

@@ -18,6 +18,8 @@ def from_environment() -> dict:
         "CORS_ORIGINS": list(s.cors_origins),
         "MAX_CONTENT_LENGTH": s.max_upload_mb * 1024 * 1024,
         "ANALYZE_MAX_RECORDS": s.analyze_max_records,
+        # Heavy requests one process runs at once (api.limits).
+        "HEAVY_REQUESTS_PER_PROCESS": s.heavy_requests_per_process,
         # Whose calendar says which dates are in the future at ingest (api.routes.ingest).
         "TIMEZONE": s.timezone,
         "HSTS_SECONDS": s.hsts_seconds,

@@ -1,12 +1,13 @@
 """One JSON shape for every error, and never a stack trace in a response:
 
     {"status": "error", "code": 422, "message": "...", "problems": [{"row": 3,
-     "column": "tasks_completed", "reason": "..."}]}
+     "column": "tasks_completed", "reason": "..."}], "problems_total": 1}
 
 `problems` is present when there is something to point at: a row and column of a batch,
-or a field of the query string or body (`location` and `field`). No string of an error
-quotes more than store.validation.ECHO_LIMIT characters: a 10 kB column name or field name
-is cut, with an ellipsis, here, whichever part of the app echoed it.
+or a field of the query string or body (`location` and `field`). It lists at most
+store.validation.MAX_PROBLEMS of them, and `problems_total` says how many there were. No
+string of an error quotes more than store.validation.ECHO_LIMIT characters: a 10 kB column
+name or field name is cut, with an ellipsis, here, whichever part of the app echoed it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from store.db import PoolTimeout
-from store.validation import ValidationFailed, clip
+from store.validation import MAX_PROBLEMS, ValidationFailed, clip
 
 log = logging.getLogger("epa.api")
 
@@ -26,18 +27,34 @@ RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str, problems: list[dict] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        problems: list[dict] | None = None,
+        *,
+        problems_total: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.problems = code, message, problems
+        self.problems_total = problems_total
 
 
-def error_response(code: int, message: str, problems: list[dict] | None = None):
+def error_response(
+    code: int,
+    message: str,
+    problems: list[dict] | None = None,
+    *,
+    problems_total: int | None = None,
+):
+    """The error JSON; `problems_total` when more problems were found than are given."""
     body: dict = {"status": "error", "code": code, "message": clip(message)}
     if problems is not None:
         body["problems"] = [
             {key: clip(value) if isinstance(value, str) else value for key, value in p.items()}
-            for p in problems
+            for p in problems[:MAX_PROBLEMS]
         ]
+        body["problems_total"] = max(problems_total or 0, len(problems))
     return jsonify(body), code
 
 
@@ -80,12 +97,15 @@ def _log_failure(level: int, what: str, exc: BaseException) -> None:
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.code, exc.message, exc.problems)
+        return error_response(
+            exc.code, exc.message, exc.problems, problems_total=exc.problems_total
+        )
 
     @app.errorhandler(ValidationFailed)
     def _validation_failed(exc: ValidationFailed):
         message = f"{exc.total} problem(s) found; nothing was written"
-        return error_response(422, message, [p.to_dict() for p in exc.problems])
+        problems = [p.to_dict() for p in exc.problems]
+        return error_response(422, message, problems, problems_total=exc.total)
 
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(psycopg2.OperationalError)

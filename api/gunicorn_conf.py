@@ -3,6 +3,7 @@
 gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 """
 
+import gc
 import os
 import shutil
 import tempfile
@@ -22,9 +23,11 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 bind = _settings.bind
 workers = _settings.workers
-# Threads let one worker overlap several database round trips.
+# Threads let one worker overlap several database round trips. Heavy requests get threads
+# of their own on top (api.limits runs at most that many at once), so however many heavy
+# requests arrive, EPA_THREADS threads stay free for /healthz, /readyz, /metrics and reads.
 worker_class = "gthread"
-threads = _settings.threads
+threads = _settings.threads + _settings.heavy_requests_per_process
 timeout = _settings.worker_timeout
 graceful_timeout = 30
 keepalive = 5
@@ -47,6 +50,14 @@ def on_starting(server) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+def post_worker_init(worker) -> None:
+    """Leave the loaded app's objects (Flask, pandas, scikit-learn: hundreds of thousands)
+    out of every later garbage collection. A heavy request allocates enough to set off
+    full collections, and each holds the interpreter, probes' threads included, for as
+    long as it walks every object there is."""
+    gc.freeze()
 
 
 def child_exit(server, worker) -> None:

@@ -24,6 +24,11 @@ from api.errors import error_response
 from api.request_body import BoundedRequest, JsonNestedTooDeep
 
 NUL = "\x00"
+# JSON cannot carry a raw control character in a string, only its escape: a body without
+# this escape holds no NUL, and the walk over every string of it (seconds for a batch of
+# 100,000 records) is skipped. A false alarm (an escaped backslash before "u0000") costs
+# only the walk.
+_JSON_NUL = b"\\u0000"
 
 
 def _nul_fields(value: object) -> Iterator[str]:
@@ -73,7 +78,8 @@ def init_app(app: Flask) -> None:
             if NUL in key or NUL in value
         ]
         body = _json_body()
-        if not (request.endpoint or "").startswith("ingest."):
+        ingest = (request.endpoint or "").startswith("ingest.")
+        if not ingest and body is not None and _JSON_NUL in request.get_data(cache=True):
             problems += [
                 {"location": "json", "field": field, "reason": "contains NUL"}
                 for field in _nul_fields(body)

@@ -6,9 +6,10 @@ Defaults of the analysis come from analytics.config rather than being restated."
 from __future__ import annotations
 
 from settings.loading import SettingsError, get, load
-from settings.model import LOG_LEVELS, RETRAIN_MODES, WINDOW_DAYS_RANGE, Settings
+from settings.model import AS_OF_MODES, LOG_LEVELS, RETRAIN_MODES, WINDOW_DAYS_RANGE, Settings
 
 __all__ = [
+    "AS_OF_MODES",
     "LOG_LEVELS",
     "RETRAIN_MODES",
     "WINDOW_DAYS_RANGE",

@@ -16,6 +16,8 @@ from analytics.config import DEFAULT_INSIGHTS
 
 RetrainMode = Literal["kubernetes", "local"]
 RETRAIN_MODES: tuple[str, ...] = get_args(RetrainMode)
+AsOfMode = Literal["complete", "current"]
+AS_OF_MODES: tuple[str, ...] = get_args(AsOfMode)
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 # Kubernetes mounts the pod's namespace here, next to its service account token.
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
@@ -76,6 +78,14 @@ class Settings(BaseSettings):
         validation_alias="EPA_ANALYZE_MAX_RECORDS",
         description="API: most records one POST /api/v1/analyze may carry.",
     )
+    heavy_requests_per_process: int = Field(
+        2,
+        ge=1,
+        validation_alias="EPA_HEAVY_REQUESTS_PER_PROCESS",
+        description="API: heavy requests (analyze, ingest, reports, composition evaluation) "
+        "one process runs at once; more are refused with 429 and Retry-After. gunicorn runs "
+        "this many threads on top of EPA_THREADS, so probes never wait behind them.",
+    )
     hsts_seconds: int = Field(
         0,
         ge=0,
@@ -86,8 +96,9 @@ class Settings(BaseSettings):
     timezone: str = Field(
         "UTC",
         validation_alias="EPA_TIMEZONE",
-        description="API: IANA time zone (such as Europe/Berlin) whose calendar decides, at "
-        "ingest, which dates lie in the future and which month is the current one.",
+        description="API and worker: IANA time zone (such as Europe/Berlin) whose calendar "
+        "decides, at ingest, which dates lie in the future and which month is the current "
+        "one, and which month a worker run is as of.",
     )
     prometheus_multiproc_dir: str | None = Field(
         None,
@@ -104,7 +115,11 @@ class Settings(BaseSettings):
         2, ge=1, validation_alias="EPA_WORKERS", description="gunicorn: worker processes."
     )
     threads: int = Field(
-        4, ge=1, validation_alias="EPA_THREADS", description="gunicorn: threads per worker."
+        4,
+        ge=1,
+        validation_alias="EPA_THREADS",
+        description="gunicorn: threads per worker for probes and light requests (plus "
+        "EPA_HEAVY_REQUESTS_PER_PROCESS threads for heavy ones).",
     )
     worker_timeout: int = Field(
         60,
@@ -181,6 +196,61 @@ class Settings(BaseSettings):
         validation_alias="EPA_PUSHGATEWAY_URL",
         description="Worker: Prometheus Pushgateway to push each run's batch metrics to "
         "(none when unset).",
+    )
+    as_of_mode: AsOfMode = Field(
+        "complete",
+        validation_alias="EPA_AS_OF_MODE",
+        description="Worker: the month a run is as of, by the clock in EPA_TIMEZONE: the last "
+        "complete month (complete) or the current, partial one (current); task records "
+        "after it are ignored and counted.",
+    )
+    hold_people_drop: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        validation_alias="EPA_HOLD_PEOPLE_DROP",
+        description="Worker: a run scoring this share fewer people than the current run is "
+        "held instead of published.",
+    )
+    hold_rows_drop: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        validation_alias="EPA_HOLD_ROWS_DROP",
+        description="Worker: a run reading this share fewer task records than the current "
+        "run is held.",
+    )
+    hold_no_tasks_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        validation_alias="EPA_HOLD_NO_TASKS_SHARE",
+        description="Worker: a run in which more than this share of people have no tasks "
+        "(and more than in the current run) is held.",
+    )
+    hold_imputed_share_rise: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        validation_alias="EPA_HOLD_IMPUTED_SHARE_RISE",
+        description="Worker: a run whose share of people with imputed hours rises by more "
+        "than this against the current run is held.",
+    )
+    hold_tier_share_shift: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        validation_alias="EPA_HOLD_TIER_SHARE_SHIFT",
+        description="Worker: a run in which a tier's share of people (or the share without "
+        "a tier) moves by more than this against the current run is held.",
+    )
+    hold_department_mean_shift: float = Field(
+        25.0,
+        ge=0,
+        le=100,
+        validation_alias="EPA_HOLD_DEPARTMENT_MEAN_SHIFT",
+        description="Worker: a run in which a department's mean score moves by more than "
+        "this many points against the current run is held.",
     )
 
     @property

@@ -33,6 +33,20 @@ class Field:
     not_future: bool = False
     # The earliest date accepted.
     not_before: dt.date | None = None
+    # Numbers that must lie strictly above this value (a weight above 0).
+    above: float | None = None
+    # Numbers that must be finite: NaN and infinity are no measurement.
+    finite: bool = False
+    # Text that must be one of these values.
+    choices: tuple[str, ...] = ()
+    # Text that must match this regular expression as a whole, described by `pattern_rule`.
+    pattern: str | None = None
+    pattern_rule: str = ""
+    # Values this column may not hold, and why (the reserved ids of built-in KPIs).
+    reserved: tuple[str, ...] = ()
+    reserved_reason: str = ""
+    # What an optional column holds when the record leaves it empty.
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,8 @@ class Reference:
 
 EMPLOYEE_REFERENCE = Reference("employees", "employee_id", "unknown employee")
 PROGRAM_REFERENCE = Reference("training_programs", "program_id", "unknown program")
+KPI_REFERENCE = Reference("kpis", "kpi_id", "unknown KPI")
+JOB_TITLE_REFERENCE = Reference("employees", "job_title", "unknown job title: no employee has it")
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,10 @@ class Dataset:
     employee_refs: tuple[str, ...] = field(default=())
     # Columns that must name a training program known to the store.
     program_refs: tuple[str, ...] = field(default=())
+    # Columns that must name a KPI known to the store (built-in or custom).
+    kpi_refs: tuple[str, ...] = field(default=())
+    # Columns that must name the job title of an employee known to the store.
+    job_title_refs: tuple[str, ...] = field(default=())
 
     @property
     def columns(self) -> list[str]:
@@ -81,8 +101,11 @@ class Dataset:
     @property
     def references(self) -> tuple[Reference, ...]:
         """Every column that must name a row of another table, with what it names."""
-        return tuple(EMPLOYEE_REFERENCE.on(c) for c in self.employee_refs) + tuple(
-            PROGRAM_REFERENCE.on(c) for c in self.program_refs
+        return (
+            tuple(EMPLOYEE_REFERENCE.on(c) for c in self.employee_refs)
+            + tuple(PROGRAM_REFERENCE.on(c) for c in self.program_refs)
+            + tuple(KPI_REFERENCE.on(c) for c in self.kpi_refs)
+            + tuple(JOB_TITLE_REFERENCE.on(c) for c in self.job_title_refs)
         )
 
     def field(self, name: str) -> Field:
@@ -245,6 +268,94 @@ TRAINING_COMPLETIONS = Dataset(
     program_refs=("program_id",),
 )
 
+# --- scorecards: KPIs, their monthly values, and the KPIs with weights per job title ---
+
+# The task measures, scored from task records: KPIs of their own (stored by migration 0009,
+# so scorecards can name them), which a batch may neither redefine nor give values.
+BUILTIN_KPIS = ("completion_rate", "task_efficiency", "throughput")
+HIGHER_IS_BETTER = "higher_is_better"
+LOWER_IS_BETTER = "lower_is_better"
+AGGREGATIONS = ("mean", "sum")
+
+KPI_ID_LENGTH = 64
+
+KPIS = Dataset(
+    name="kpis",
+    table="kpis",
+    key=("kpi_id",),
+    description="Key performance indicators that scorecards weigh: what each one measures, "
+    "in which unit, whether more is better, and how its monthly values combine over a "
+    f"scoring window. Built-in: {', '.join(BUILTIN_KPIS)} (from task records).",
+    fields=(
+        Field(
+            "kpi_id",
+            "text",
+            "Identifier: lowercase letters, digits and underscores.",
+            max_length=KPI_ID_LENGTH,
+            pattern=r"[a-z0-9_]+",
+            pattern_rule="lowercase letters, digits and underscores only",
+            reserved=BUILTIN_KPIS,
+            reserved_reason="is a built-in KPI and cannot be redefined",
+        ),
+        Field("name", "text", "Name shown with results.", max_length=200),
+        Field("unit", "text", "Unit of the values (EUR, %, minutes, ...).", max_length=50),
+        Field(
+            "direction",
+            "text",
+            f"{HIGHER_IS_BETTER} or {LOWER_IS_BETTER}.",
+            choices=(HIGHER_IS_BETTER, LOWER_IS_BETTER),
+        ),
+        Field(
+            "aggregation",
+            "text",
+            "How the monthly values of a window combine: mean (the default) or sum.",
+            required=False,
+            choices=AGGREGATIONS,
+            default="mean",
+        ),
+        Field("description", "text", "What the KPI measures.", required=False, max_length=1000),
+    ),
+)
+
+KPI_VALUES = Dataset(
+    name="kpi-values",
+    table="kpi_values",
+    key=("employee_id", "period", "kpi_id"),
+    description="One employee's value of one custom KPI in one monthly period. Built-in "
+    "KPIs take their values from task records.",
+    fields=(
+        EMPLOYEE_ID,
+        TASK_RECORDS.field("period"),
+        Field(
+            "kpi_id",
+            "text",
+            "The KPI (a custom one).",
+            max_length=KPI_ID_LENGTH,
+            reserved=BUILTIN_KPIS,
+            reserved_reason="is a built-in KPI: its values come from the task records",
+        ),
+        Field("value", "float", "The KPI's value in the period, in its unit.", finite=True),
+    ),
+    employee_refs=("employee_id",),
+    kpi_refs=("kpi_id",),
+)
+
+SCORECARDS = Dataset(
+    name="scorecards",
+    table="scorecards",
+    key=("job_title", "kpi_id"),
+    description="The KPIs that score a job title, with their weights. A job title without "
+    "rows is scored on the default scorecard (the built-in KPIs); rows are added or "
+    "re-weighted, and DELETE /api/v1/scorecards/{job_title} removes a scorecard.",
+    fields=(
+        Field("job_title", "text", "Job title of stored employees.", max_length=100),
+        Field("kpi_id", "text", "The KPI (built-in or custom).", max_length=KPI_ID_LENGTH),
+        Field("weight", "float", "Weight of the KPI in the score, above 0.", above=0, finite=True),
+    ),
+    job_title_refs=("job_title",),
+    kpi_refs=("kpi_id",),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -255,10 +366,14 @@ DATASETS: dict[str, Dataset] = {
         ROLE_REQUIREMENTS,
         TRAINING_PROGRAMS,
         TRAINING_COMPLETIONS,
+        KPIS,
+        KPI_VALUES,
+        SCORECARDS,
     )
 }
 
-# Load order that satisfies references (employees first, programs before completions).
+# Load order that satisfies references (employees first, programs before completions,
+# KPIs before their values and scorecards).
 LOAD_ORDER = (
     "employees",
     "role-requirements",
@@ -267,4 +382,7 @@ LOAD_ORDER = (
     "task-records",
     "surveys",
     "skills",
+    "kpis",
+    "scorecards",
+    "kpi-values",
 )

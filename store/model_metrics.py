@@ -29,3 +29,17 @@ def current_run_figures(conn: connection) -> dict | None:
                WHERE is_current"""
         )
         return cur.fetchone()
+
+
+def newest_run_held(conn: connection) -> bool | None:
+    """Whether the newest completed run (published or held; failed runs have their own
+    alert) was held: true until it is promoted or a later run is published. None before
+    any run has completed."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT status = 'held' FROM model_runs
+               WHERE status IN ('succeeded', 'held')
+               ORDER BY run_id DESC LIMIT 1"""
+        )
+        row = cur.fetchone()
+    return None if row is None else bool(row[0])

@@ -1,7 +1,9 @@
 """What a worker run reads from the store.
 
 Scoring reads per-employee activity aggregated in SQL over three windows: window 0 ends at
-the latest loaded period, window 1 one month earlier, window 2 two months earlier; each
+the run's as_of (a month the worker chooses, never simply the latest period loaded: one
+record dated years ahead would empty every window), window 1 one month earlier, window 2
+two months earlier; task records after as_of are only counted (`rows_after`). Each
 covers the periods of the last `window_days` days up to its end. PostgreSQL aggregates
 (one scan with FILTER clauses) and streams the result with COPY, so pandas only ever sees
 one row per employee and window.
@@ -97,6 +99,25 @@ def latest_period(conn: connection) -> dt.date | None:
     with conn.cursor() as cur:
         cur.execute("SELECT max(period) FROM task_records")
         return cur.fetchone()[0]
+
+
+def has_records_up_to(conn: connection, as_of: dt.date) -> bool:
+    """Whether any task record or KPI value lies in or before the month of `as_of`: people
+    scored on KPIs alone need no task records."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT EXISTS (SELECT 1 FROM task_records WHERE period <= %(as_of)s)
+                   OR EXISTS (SELECT 1 FROM kpi_values WHERE period <= %(as_of)s)""",
+            {"as_of": as_of},
+        )
+        return bool(cur.fetchone()[0])
+
+
+def rows_after(conn: connection, as_of: dt.date) -> int:
+    """Task records of periods after `as_of`, which a run as of it ignores."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM task_records WHERE period > %s", (as_of,))
+        return int(cur.fetchone()[0])
 
 
 def read_window_features(
@@ -237,3 +258,80 @@ def read_insight_inputs(
         monthly_activity=activity,
         managers=managers,
     )
+
+
+# --- inputs of the scorecards -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiInputs:
+    """What scores people on their job title's scorecard (analytics.scorecards)."""
+
+    kpis: pd.DataFrame  # kpi_id, name, unit, direction, aggregation, builtin
+    # job_title, kpi_id, weight: custom scorecards only (empty: everyone on the default)
+    scorecards: pd.DataFrame
+    # employee_id, window (0, 1, 2), kpi_id, value: custom KPIs, aggregated over the window
+    values: pd.DataFrame
+
+
+# One pass over the periods of the three windows (the bounds of _WIDE_SQL), one row per
+# employee and KPI with a value per window, turned into one row per window that has values.
+# A window's value combines the months with a value: their mean or their sum.
+_KPI_VALUES_SQL = """
+WITH ends AS (
+    SELECT %(as_of)s::date AS e0,
+           (%(as_of)s::date - interval '1 month')::date AS e1,
+           (%(as_of)s::date - interval '2 months')::date AS e2
+), per_kpi AS (
+    SELECT v.employee_id, v.kpi_id, k.aggregation,
+           {windows}
+    FROM kpi_values v JOIN kpis k USING (kpi_id), ends
+    WHERE v.period > e2 - %(window_days)s AND v.period <= e0
+    GROUP BY v.employee_id, v.kpi_id, k.aggregation
+)
+SELECT p.employee_id, w."window", p.kpi_id, w.value
+FROM per_kpi p
+CROSS JOIN LATERAL (VALUES {unpivot}) AS w ("window", value)
+WHERE w.value IS NOT NULL
+ORDER BY p.employee_id, w."window", p.kpi_id
+"""
+
+
+def _kpi_values_sql() -> str:
+    windows, unpivot = [], []
+    for w in WINDOWS:
+        in_window = f"v.period > e{w} - %(window_days)s AND v.period <= e{w}"
+        windows.append(
+            f"CASE k.aggregation WHEN 'sum' THEN sum(v.value) FILTER (WHERE {in_window}) "
+            f"ELSE avg(v.value) FILTER (WHERE {in_window}) END AS value_{w}"
+        )
+        unpivot.append(f"({w}, p.value_{w})")
+    return _KPI_VALUES_SQL.format(
+        windows=",\n           ".join(windows), unpivot=", ".join(unpivot)
+    )
+
+
+def read_kpi_inputs(conn: connection, as_of: dt.date, window_days: int = 90) -> KpiInputs:
+    """The KPI definitions (built-in ones included), the custom scorecards, and each
+    employee's custom KPI values per window, over the windows of `read_window_features`."""
+    kpis = _copy(
+        conn,
+        "SELECT kpi_id, name, unit, direction, aggregation, builtin FROM kpis ORDER BY kpi_id",
+        {},
+        {c: str for c in ("kpi_id", "name", "unit", "direction", "aggregation", "builtin")},
+    )
+    kpis["builtin"] = kpis["builtin"] == "t"
+    scorecards = _copy(
+        conn,
+        "SELECT job_title, kpi_id, weight FROM scorecards ORDER BY job_title, kpi_id",
+        {},
+        {"job_title": str, "kpi_id": str, "weight": "float64"},
+    )
+    values = _copy(
+        conn,
+        _kpi_values_sql(),
+        {"as_of": as_of, "window_days": window_days},
+        # Millions of rows at scale: the few KPI ids as categories, not one string each.
+        {"employee_id": str, "window": "int64", "kpi_id": "category", "value": "float64"},
+    )
+    return KpiInputs(kpis=kpis, scorecards=scorecards, values=values)

@@ -2,10 +2,12 @@
 a run visible only once it is complete.
 
 Lifecycle: `start_run` records a 'running' row (its own commit, so operators can see a run
-in progress); `publish_run` writes every score with COPY, marks the run succeeded and makes
-it current, all in the caller's single transaction; `fail_run` records a failure and
-leaves the current run alone. A run whose worker died keeps 'running' until the next
-worker, holding the lock and so knowing nobody else is running, marks it abandoned.
+in progress); `write_run_rows` writes every score with COPY and `finish_run` then marks the
+run succeeded and current, or 'held' with the reasons while the current run stays current,
+all in the caller's single transaction; `fail_run` records a failure and leaves the current
+run alone. A run whose worker died keeps 'running' until the next worker, holding the lock
+and so knowing nobody else is running, marks it abandoned. `promote` makes a held or an
+earlier succeeded run current by hand; a succeeded run that is not current is superseded.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ INSIGHT_TABLES = (
     "team_suggestions",
     "department_trends",
 )
-_JSON_COLUMNS = frozenset({"tier_drivers", "anomaly_drivers", "details"})
+_JSON_COLUMNS = frozenset({"tier_drivers", "anomaly_drivers", "kpis", "details"})
 _ARRAY_COLUMNS = frozenset({"flags", "missing_skills"})
 
 
@@ -113,21 +115,15 @@ def _copy_run_rows(conn: connection, table: str, run_id: int, frame: pd.DataFram
     copy_frame(conn, sql.Identifier(table), _for_copy(frame).assign(run_id=run_id))
 
 
-def publish_run(
+def write_run_rows(
     conn: connection,
     run_id: int,
     *,
     scores: pd.DataFrame,
-    as_of: dt.date,
-    metrics: dict,
-    timings: dict,
-    rows_read: int,
-    artifact: bytes,
     insights: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, float]:
-    """Write all scores and insight tables and make the run current, inside the caller's
-    single transaction: readers see all of a run or none of it. Returns the seconds each
-    table took to write, for the run's log."""
+    """Write all scores and insight tables of a run in the caller's transaction; returns
+    the seconds each table took to write, for the run's log."""
     # The columns of `analytics.analyze(...).scores` are those of the scores table, and
     # each insight frame's are its table's (minus run_id).
     unknown = set(insights or {}) - set(INSIGHT_TABLES)
@@ -138,27 +134,109 @@ def publish_run(
         started = time.perf_counter()
         _copy_run_rows(conn, table, run_id, frame)
         seconds[table] = round(time.perf_counter() - started, 3)
+    return seconds
+
+
+def finish_run(
+    conn: connection,
+    run_id: int,
+    *,
+    as_of: dt.date,
+    metrics: dict,
+    timings: dict,
+    rows_read: int,
+    employees_scored: int,
+    artifact: bytes,
+    held_reasons: list[dict] | None = None,
+) -> str:
+    """Mark a written run succeeded and current, in the caller's transaction (readers see
+    all of a run or none of it), or 'held' with `held_reasons`, leaving the current run
+    current. Returns the status given."""
+    status = "held" if held_reasons else "succeeded"
     with conn.cursor() as cur:
-        cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
+        if status == "succeeded":
+            cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
         cur.execute(
             """UPDATE model_runs
-               SET status = 'succeeded', is_current = true, as_of = %s,
+               SET status = %s, is_current = %s, as_of = %s, status_reasons = %s,
                    finished_at = clock_timestamp(),
                    duration_seconds = extract(epoch FROM clock_timestamp() - started_at),
                    rows_read = %s, employees_scored = %s, metrics = %s, timings = %s,
                    artifact = %s
                WHERE run_id = %s""",
             (
+                status,
+                status == "succeeded",
                 as_of,
+                Json(held_reasons or []),
                 rows_read,
-                len(scores),
+                employees_scored,
                 Json(metrics),
                 Json(timings),
                 artifact,
                 run_id,
             ),
         )
-    return seconds
+    return status
+
+
+class PromotionRefused(Exception):
+    """The run cannot be made current: `kind` is 'not_found' or 'conflict'."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+PROMOTABLE = ("held", "succeeded")
+
+
+def promote(conn: connection, run_id: int, reason: str) -> int | None:
+    """Make a held or an earlier succeeded run current, in the caller's transaction;
+    returns the run that was current before (None when there was none). The reason is
+    kept in the run's status_reasons. Refused while a model run holds the run lock, so a
+    run being published cannot interleave with the switch."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (RUN_LOCK,))
+        if not cur.fetchone()[0]:
+            raise PromotionRefused(
+                "conflict", "a model run is in progress; promote once it has finished"
+            )
+        cur.execute(
+            "SELECT status, is_current FROM model_runs WHERE run_id = %s FOR UPDATE", (run_id,)
+        )
+        row = cur.fetchone()
+        if row is None:
+            raise PromotionRefused("not_found", f"no model run {run_id}")
+        status, is_current = row
+        if is_current:
+            raise PromotionRefused("conflict", f"run {run_id} is already current")
+        if status not in PROMOTABLE:
+            raise PromotionRefused(
+                "conflict",
+                f"run {run_id} is {status}; only a held or an earlier succeeded run can be "
+                "made current",
+            )
+        cur.execute("SELECT run_id FROM model_runs WHERE is_current FOR UPDATE")
+        previous = cur.fetchone()
+        previous_id = previous[0] if previous else None
+        cur.execute("UPDATE model_runs SET is_current = false WHERE is_current")
+        promoted = {
+            "check": "promoted",
+            "current": run_id,
+            "previous": previous_id,
+            "limit": None,
+            "message": reason,
+        }
+        cur.execute(
+            """UPDATE model_runs
+               SET status = 'succeeded', is_current = true,
+                   status_reasons = status_reasons || %s
+               WHERE run_id = %s""",
+            (Json([promoted]), run_id),
+        )
+    return previous_id
 
 
 def fail_run(conn: connection, run_id: int, error: str, timings: dict | None = None) -> None:

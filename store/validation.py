@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.engines import pandas_engine
@@ -125,6 +126,7 @@ def _rule_schema(dataset: Dataset, today: dt.date) -> pa.DataFrameSchema:
                     error=f"must not be before {f.not_before.isoformat()}",
                 )
             )
+        checks += _value_rules(f)
         columns[f.name] = pa.Column(nullable=True, checks=checks)
     return pa.DataFrameSchema(
         columns,
@@ -137,6 +139,49 @@ def _rule_schema(dataset: Dataset, today: dt.date) -> pa.DataFrameSchema:
             for rc in dataset.row_checks
         ],
     )
+
+
+def _value_rules(f: Field) -> list[pa.Check]:
+    """Checks of a field's value against a bound, a list of choices, a pattern or the
+    reserved values of its spec."""
+    checks = []
+    if f.finite:
+        checks.append(
+            pa.Check(
+                lambda s: pd.Series(np.isfinite(s.to_numpy(dtype="float64")), index=s.index),
+                error="must be a finite number (not NaN or infinity)",
+            )
+        )
+    if f.above is not None:
+        # NaN (and, for a finite field, -infinity) is left to the finite check: it is no
+        # number, not one too small.
+        checks.append(
+            pa.Check(
+                lambda s, lim=f.above, finite=f.finite: (
+                    ~(s <= lim) | (finite & np.isinf(s.to_numpy(dtype="float64", na_value=np.nan)))
+                ),
+                error=f"must be greater than {f.above:g}",
+            )
+        )
+    if f.choices:
+        checks.append(pa.Check.isin(f.choices, error=f"must be one of {', '.join(f.choices)}"))
+    if f.pattern is not None:
+        checks.append(
+            pa.Check(
+                lambda s, rx=f.pattern: s.str.fullmatch(rx).fillna(False).astype(bool),
+                error=f"must be {f.pattern_rule}",
+            )
+        )
+    if f.reserved:
+        checks.append(pa.Check.notin(f.reserved, error=f.reserved_reason))
+    return checks
+
+
+def _fill_defaults(typed: pd.DataFrame, dataset: Dataset) -> None:
+    """Empty cells of optional columns that have a default take it, in place."""
+    for f in dataset.fields:
+        if f.default is not None:
+            typed[f.name] = typed[f.name].astype(object).where(typed[f.name].notna(), f.default)
 
 
 def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -281,4 +326,5 @@ def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None
             typed[f.name] = typed[f.name].astype("int64")
         elif f.kind == "float" and f.required:
             typed[f.name] = typed[f.name].astype("float64")
+    _fill_defaults(typed, dataset)
     return typed[dataset.columns]

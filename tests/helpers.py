@@ -110,16 +110,14 @@ def seed_demo(database_url: str, employees: int = 150, seed: int = 3) -> dict:
     """Load a small synthetic organisation through the real validation and bulk load."""
     import psycopg2
 
-    from store.bulk import load
-    from store.datasets import DATASETS, LOAD_ORDER
-    from store.validation import validate
     from worker.demo import generate_organisation
+    from worker.demo.loading import load_organisation
 
     frames = generate_organisation(employees=employees, seed=seed, end_period=first_of_month(1))
     conn = psycopg2.connect(database_url)
     with conn:
-        for name in LOAD_ORDER:
-            load(conn, DATASETS[name], validate(frames[name], DATASETS[name]))
+        for _ in load_organisation(conn, frames):
+            pass
     conn.close()
     return frames
 

@@ -5,7 +5,10 @@ Every push uses POST (pushadd) semantics: it replaces only the metrics it carrie
 the rest of the group. A failed run therefore updates the run-level metrics (outcome,
 duration, time) but leaves the last success timestamp and the last successful run's row
 counts as they were; a PUT would wipe them and the "model is stale" alert would lose its
-reference point. A Pushgateway that is down or slow costs a warning, never the run.
+reference point. A held run (stored, not published: worker.hold_checks) completed, so
+it updates the run-level metrics and sets `epa_model_run_held` to 1, but like a failure it
+leaves the last success and its row counts alone; a published run sets the gauge back to 0.
+A Pushgateway that is down or slow costs a warning, never the run.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ PUSH_TIMEOUT_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class RunReport:
-    succeeded: bool
+    succeeded: bool  # completed: published, or held when `held`
     duration_seconds: float
     finished_at: float  # Unix time
     rows_read: int = 0
     employees_scored: int = 0
+    held: bool = False
+    rows_after_as_of: int = 0
 
 
 class _ReportCollector(Collector):
@@ -51,7 +56,7 @@ class _ReportCollector(Collector):
         )
         yield _gauge(
             "epa_worker_last_run_success",
-            "1 when the last model run succeeded, 0 when it failed.",
+            "1 when the last model run completed (published or held), 0 when it failed.",
             1 if report.succeeded else 0,
         )
         yield _gauge(
@@ -60,6 +65,17 @@ class _ReportCollector(Collector):
             report.finished_at,
         )
         if report.succeeded:
+            yield _gauge(
+                "epa_model_run_held",
+                "1 when the last completed model run was held instead of published.",
+                1 if report.held else 0,
+            )
+            yield _gauge(
+                "epa_worker_rows_after_as_of",
+                "Task records after the last completed run's month, which it ignored.",
+                report.rows_after_as_of,
+            )
+        if report.succeeded and not report.held:
             yield _gauge(
                 "epa_worker_last_success_timestamp_seconds",
                 "When the last successful model run ended (Unix time).",
@@ -93,7 +109,7 @@ def push(gateway_url: str, report: RunReport, *, timeout: float = PUSH_TIMEOUT_S
             extra={"pushgateway": gateway_url, "error": f"{type(exc).__name__}: {exc}"},
         )
         return False
-    log.info("batch metrics pushed", extra={"succeeded": report.succeeded})
+    log.info("batch metrics pushed", extra={"succeeded": report.succeeded, "held": report.held})
     return True
 
 
@@ -113,7 +129,7 @@ def run_and_push(run: Callable[[], RunOutcome], gateway_url: str | None) -> RunO
         )
         push(gateway_url, failed)
         raise
-    if outcome.status == "succeeded":
+    if outcome.status in ("succeeded", "held"):
         push(
             gateway_url,
             RunReport(
@@ -122,6 +138,8 @@ def run_and_push(run: Callable[[], RunOutcome], gateway_url: str | None) -> RunO
                 finished_at=time.time(),
                 rows_read=outcome.rows_read,
                 employees_scored=outcome.employees_scored,
+                held=outcome.status == "held",
+                rows_after_as_of=outcome.rows_after_as_of,
             ),
         )
     return outcome

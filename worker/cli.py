@@ -14,16 +14,18 @@ import settings
 from analytics.config import InsightsConfig
 from store import audit
 from store import migrate as migrations
+from store import runs as run_store
 from store import tokens as token_store
-from store.bulk import load
-from store.datasets import DATASETS, LOAD_ORDER
-from store.validation import validate
+from store.queries import runs as run_queries
 from worker import logs
 from worker.batch_metrics import run_and_push
-from worker.run import RunFailed, execute_run
-from worker.setting_options import setting_option
+from worker.hold_checks import HoldLimits
+from worker.run import RunFailed, choose_as_of, execute_run, utc_now
+from worker.setting_options import current_settings, setting_option
 
 log = logging.getLogger("epa.worker")
+
+HELD_EXIT_CODE = 3  # the run was stored as held; 1 is a failed run, 2 a usage error
 
 
 database_url_option = setting_option(
@@ -105,6 +107,19 @@ def _stop_on_sigterm(signum, _frame) -> None:
     setting="pushgateway_url",
     help="Prometheus Pushgateway to push the run's batch metrics to (none when unset).",
 )
+@setting_option(
+    "--as-of-mode",
+    setting="as_of_mode",
+    type=click.Choice(settings.AS_OF_MODES),
+    help="Without --as-of: run as of the last complete month (complete) or the current one "
+    "(current), by the clock in EPA_TIMEZONE.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m"]),
+    default=None,
+    help="The month (YYYY-MM) the run is as of; task records after it are ignored.",
+)
 def run(
     database_url: str,
     window_days: int,
@@ -114,12 +129,18 @@ def run(
     team_size: tuple[int, int],
     audit_retention_days: int,
     pushgateway_url: str | None,
+    as_of_mode: str,
+    as_of: dt.datetime | None,
 ) -> None:
-    """Train and score on the latest window and publish one complete run.
+    """Train and score on the window ending at the run's month and publish one complete run,
+    unless it differs too much from the current run: then it is held (see `runs promote`).
 
-    Exits 0 when the run succeeded or another run was already in progress, 1 when the run
-    failed (it is then recorded as failed and the previous run stays current)."""
+    Exits 0 when the run was published or another run was already in progress, 1 when the
+    run failed (it is then recorded as failed), 3 when it was held (stored with its reasons,
+    which are printed); in both of the latter cases the previous run stays current and a
+    CronJob shows the job as failed."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    config = current_settings()
     try:
         insights = InsightsConfig(
             trend_threshold=trend_threshold,
@@ -136,12 +157,27 @@ def run(
                 keep_runs=keep_runs,
                 wait=wait,
                 insights=insights,
+                as_of=as_of.date() if as_of else None,
+                as_of_mode=as_of_mode,
+                timezone=config.timezone,
+                hold_limits=HoldLimits.from_settings(config),
             ),
             pushgateway_url,
         )
     except RunFailed as exc:
         click.echo(exc.printable, err=True)
         sys.exit(1)
+    if outcome.status == "held":
+        click.echo(
+            f"run {outcome.run_id} held: it differs too much from the current run, which stays "
+            "current; publish it with `worker runs promote "
+            f"{outcome.run_id} --reason ...` if it is right",
+            err=True,
+        )
+        for reason in outcome.reasons:
+            click.echo(f"  {reason['check']}: {reason['message']}", err=True)
+        _prune_audit(database_url, audit_retention_days)
+        sys.exit(HELD_EXIT_CODE)
     click.echo(
         f"run {outcome.status}"
         + (
@@ -161,14 +197,15 @@ def run(
 def seed_demo(database_url: str, employees: int, seed: int, months: int) -> None:
     """Load a synthetic organisation through the same validation and bulk load as the API."""
     from worker.demo import generate_organisation
+    from worker.demo.loading import load_organisation
 
-    end_period = dt.date.today().replace(day=1)
+    # The demo ends with the month a default run is as of: the last complete one.
+    end_period = choose_as_of("complete", current_settings().timezone, utc_now())
     frames = generate_organisation(
         employees=employees, seed=seed, months=months, end_period=end_period
     )
     with psycopg2.connect(database_url, application_name="epa-seed") as conn:
-        for name in LOAD_ORDER:
-            result = load(conn, DATASETS[name], validate(frames[name], DATASETS[name]))
+        for name, result in load_organisation(conn, frames):
             log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
     conn.close()
     click.echo(f"demo organisation of {employees} employees loaded")
@@ -266,6 +303,60 @@ def tokens_revoke(database_url: str, token_id: str) -> None:
         _cli_audit(conn, "token_revoke", token_id, {"role": row["role"]})
     conn.close()
     click.echo(f"token {token_id} revoked")
+
+
+@cli.group()
+def runs() -> None:
+    """Model runs: list them, make a held or an earlier run current."""
+
+
+@runs.command("list")
+@database_url_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def runs_list(database_url: str, limit: int) -> None:
+    """The newest runs with their status (superseded: succeeded, no longer current)."""
+    with psycopg2.connect(database_url, application_name="epa-runs") as conn:
+        rows = run_queries.runs(conn, before=None, limit=limit)
+    conn.close()
+    click.echo("run_id\tstatus\tcurrent\tas_of\temployees_scored\trows_read\treasons")
+    for r in rows:
+        reasons = ", ".join(x["check"] for x in r["status_reasons"]) or "-"
+        click.echo(
+            "\t".join(
+                [
+                    str(r["run_id"]),
+                    r["status"],
+                    "yes" if r["is_current"] else "-",
+                    r["as_of"].isoformat() if r["as_of"] else "-",
+                    str(r["employees_scored"] if r["employees_scored"] is not None else "-"),
+                    str(r["rows_read"] if r["rows_read"] is not None else "-"),
+                    reasons,
+                ]
+            )
+        )
+
+
+@runs.command("promote")
+@database_url_option
+@click.argument("run_id", type=int)
+@click.option("--reason", required=True, help="Why this run is made current (audited).")
+def runs_promote(database_url: str, run_id: int, reason: str) -> None:
+    """Make a held run, or an earlier succeeded one (a roll-back), the current run."""
+    if not reason.strip():
+        raise click.UsageError("--reason must say why")
+    with psycopg2.connect(database_url, application_name="epa-runs") as conn:
+        try:
+            previous = run_store.promote(conn, run_id, reason)
+        except run_store.PromotionRefused as exc:
+            raise click.ClickException(exc.message) from exc
+        _cli_audit(
+            conn,
+            "run_promote",
+            str(run_id),
+            {"reason": reason, "previous_run_id": previous},
+        )
+    conn.close()
+    click.echo(f"run {run_id} is current (was: {previous if previous is not None else 'none'})")
 
 
 @cli.command("audit-prune")

@@ -1,13 +1,17 @@
-"""One model run: lock, read the window, fit and score, write the run atomically."""
+"""One model run: lock, choose the month it is as of, read the window, fit and score, write
+the run atomically, and publish it unless it differs too much from the current run (then it
+is held: see worker.hold_checks)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import joblib
 import psycopg2
@@ -16,6 +20,9 @@ from analytics import AnalysisConfig, analyze, population_stability_index
 from analytics.config import InsightsConfig
 from analytics.insights import derive_insights
 from store import run_inputs, runs
+from store.queries.runs import current_run_id
+from store.run_profiles import run_profile
+from worker.hold_checks import HoldLimits, hold_reasons
 
 log = logging.getLogger("epa.worker.run")
 
@@ -44,11 +51,34 @@ def _printable(exc: BaseException) -> str:
 
 @dataclass
 class RunOutcome:
-    status: str  # "succeeded" or "skipped" (another run held the lock)
+    # "succeeded" (now current), "held" (stored, not current: see `reasons`) or "skipped"
+    # (another run held the lock)
+    status: str
     run_id: int | None = None
     employees_scored: int = 0
     rows_read: int = 0
+    rows_after_as_of: int = 0
+    as_of: dt.date | None = None
+    reasons: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+AS_OF_MODES = ("complete", "current")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def choose_as_of(mode: str, timezone: str, now: dt.datetime) -> dt.date:
+    """The first day of the month a run is as of: the last month that is complete by the
+    clock in `timezone` ("complete") or the current one ("current")."""
+    if mode not in AS_OF_MODES:
+        raise ValueError(f"as_of mode must be one of {', '.join(AS_OF_MODES)}, got {mode!r}")
+    this_month = now.astimezone(ZoneInfo(timezone)).date().replace(day=1)
+    if mode == "current":
+        return this_month
+    return (this_month - dt.timedelta(days=1)).replace(day=1)
 
 
 class _Stopwatch:
@@ -72,9 +102,21 @@ def execute_run(
     wait: bool = False,
     config: AnalysisConfig | None = None,
     insights: InsightsConfig | None = None,
+    as_of: dt.date | None = None,
+    as_of_mode: str = "complete",
+    timezone: str = "UTC",
+    clock: Callable[[], dt.datetime] = utc_now,
+    hold_limits: HoldLimits | None = None,
 ) -> RunOutcome:
+    """One run as of `as_of` (a month's first day), else the month `as_of_mode` chooses by
+    `clock` in `timezone`. Task records after it are ignored and counted."""
     config = config or AnalysisConfig()
     insights = insights or InsightsConfig()
+    hold_limits = hold_limits or HoldLimits()
+    if as_of is None:
+        as_of = choose_as_of(as_of_mode, timezone, clock())
+    else:
+        as_of, as_of_mode = as_of.replace(day=1), "given"
     conn = psycopg2.connect(database_url, application_name="epa-worker")
     try:
         if wait:
@@ -84,7 +126,11 @@ def execute_run(
             log.info("another run holds the run lock; nothing to do", extra={"status": "skipped"})
             return RunOutcome(status="skipped")
         abandoned = runs.abandon_stale_runs(conn)
+        rows_after = run_inputs.rows_after(conn, as_of)
         params = {
+            "as_of": as_of.isoformat(),
+            "as_of_mode": as_of_mode,
+            "rows_after_as_of": rows_after,
             "window_days": window_days,
             "analysis": config.to_dict(),
             "insights": insights.to_dict(),
@@ -93,7 +139,15 @@ def execute_run(
         conn.commit()
         log.info("run started", extra={"run_id": run_id, "abandoned_runs": abandoned})
         try:
-            return _train_and_publish(conn, run_id, window_days, keep_runs, config, insights)
+            return _train_and_publish(
+                conn,
+                run_id,
+                _Window(as_of, window_days, rows_after),
+                keep_runs,
+                config,
+                insights,
+                hold_limits,
+            )
         except BaseException as exc:
             conn.rollback()
             runs.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
@@ -113,22 +167,34 @@ def execute_run(
         conn.close()
 
 
+@dataclass(frozen=True)
+class _Window:
+    as_of: dt.date
+    days: int
+    rows_after: int  # task records after as_of, ignored
+
+
 def _train_and_publish(
     conn,
     run_id: int,
-    window_days: int,
+    window: _Window,
     keep_runs: int,
     config: AnalysisConfig,
     insights: InsightsConfig,
+    hold_limits: HoldLimits,
 ) -> RunOutcome:
     clock = _Stopwatch()
+    as_of = window.as_of
     with clock.step("read"):
-        as_of = run_inputs.latest_period(conn)
-        if as_of is None:
-            raise NothingToAnalyse("there are no task records to analyse; ingest some first")
-        features, rows_read = run_inputs.read_window_features(conn, as_of, window_days)
+        if not run_inputs.has_records_up_to(conn, as_of):
+            raise NothingToAnalyse(
+                f"there are no task records (nor KPI values) in or before {as_of:%Y-%m} to "
+                "analyse; ingest some first"
+            )
+        features, rows_read = run_inputs.read_window_features(conn, as_of, window.days)
         previous_scores = runs.current_scores(conn)
         inputs = run_inputs.read_insight_inputs(conn, as_of, insights)
+        kpis = run_inputs.read_kpi_inputs(conn, as_of, window.days)
         conn.rollback()  # end the read transaction; nothing was written
     log.info(
         "window read",
@@ -136,15 +202,17 @@ def _train_and_publish(
             "run_id": run_id,
             "as_of": as_of.isoformat(),
             "rows_read": rows_read,
+            "rows_after_as_of": window.rows_after,
             "employees": int((features["window"] == 0).sum()),
             "seconds": clock.timings["read"],
         },
     )
 
     with clock.step("fit"):
-        result = analyze(features, config, insights)
-        del features  # a million employees' windows: free them before the insights
+        result = analyze(features, config, insights, kpis)
+        del features, kpis  # a million employees' windows: free them before the insights
         metrics = dict(result.metrics)
+        metrics["rows_after_as_of"] = window.rows_after
         metrics["drift_psi"] = (
             population_stability_index(previous_scores, result.scores["score"].to_numpy())
             if len(previous_scores)
@@ -186,34 +254,48 @@ def _train_and_publish(
     )
 
     with clock.step("write"):
-        write_seconds = runs.publish_run(
+        write_seconds = runs.write_run_rows(conn, run_id, scores=result.scores, insights=tables)
+        previous_id = current_run_id(conn)
+        reasons = hold_reasons(
+            run_profile(conn, run_id, rows_read),
+            run_profile(conn, previous_id) if previous_id is not None else None,
+            hold_limits,
+        )
+        status = runs.finish_run(
             conn,
             run_id,
-            scores=result.scores,
             as_of=as_of,
             metrics=metrics,
             timings=clock.timings,
             rows_read=rows_read,
+            employees_scored=len(result.scores),
             artifact=artifact.getvalue(),
-            insights=tables,
+            held_reasons=reasons,
         )
         pruned = runs.prune_runs(conn, keep_runs)
         conn.commit()
-    log.info(
-        "run published",
-        extra={
-            "run_id": run_id,
-            "employees_scored": len(result.scores),
-            "pruned_runs": pruned,
-            "seconds": clock.timings["write"],
-            "timings": clock.timings,
-            "write_seconds_by_table": write_seconds,
-        },
-    )
+    details = {
+        "run_id": run_id,
+        "employees_scored": len(result.scores),
+        "pruned_runs": pruned,
+        "seconds": clock.timings["write"],
+        "timings": clock.timings,
+        "write_seconds_by_table": write_seconds,
+    }
+    if status == "held":
+        log.warning(
+            "run held: it differs too much from the current run, which stays current",
+            extra={**details, "current_run_id": previous_id, "reasons": reasons},
+        )
+    else:
+        log.info("run published", extra=details)
     return RunOutcome(
-        status="succeeded",
+        status=status,
         run_id=run_id,
         employees_scored=len(result.scores),
         rows_read=rows_read,
+        rows_after_as_of=window.rows_after,
+        as_of=as_of,
+        reasons=reasons,
         timings=clock.timings,
     )

@@ -53,17 +53,24 @@ class ModelMetricsCollector(Collector):
         try:
             with self._db.connection() as conn:
                 run = model_metrics.current_run_figures(conn)
+                held = model_metrics.newest_run_held(conn)
         except (psycopg2.Error, PoolTimeout) as exc:
             # A scrape must still succeed: report the store as down rather than erroring.
             log.warning("model metrics unavailable", extra={"error": type(exc).__name__})
             return [_gauge("epa_model_metrics_up", _UP_HELP, 0)]
         families = [_gauge("epa_model_metrics_up", _UP_HELP, 1)]
+        if held is not None:
+            families.append(_gauge("epa_model_run_held", _HELD_HELP, 1 if held else 0))
         if run is not None:
             families.extend(_run_families(run))
         return families
 
 
 _UP_HELP = "1 when the store answered the model metrics query, 0 when it did not."
+_HELD_HELP = (
+    "1 while the newest completed model run is held instead of published (the current run "
+    "stays current until it is promoted or a later run passes); absent before any run."
+)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -71,6 +78,9 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 def _run_families(run: dict) -> Iterator[Metric]:
+    """The current run's organisation-wide figures. They stay at that granularity: the
+    reporting views hide departments complementarily (migration 0008), so these totals
+    minus the departments Grafana shows never isolate fewer than the minimum group."""
     info = GaugeMetricFamily(
         "epa_model_info",
         "The current model run (always 1); run_id and as_of (last period of its window).",

@@ -7,8 +7,11 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.explanations import score_points
+from analytics.explanations import SCORE_COMPONENTS, score_points
+from analytics.scorecards import BUILTIN_COLUMNS, BUILTIN_KPIS
 from api.presenters.common import rounded
+
+POINT_DIGITS = 4
 
 
 def present(row: dict) -> dict:
@@ -23,12 +26,7 @@ def present(row: dict) -> dict:
         "job_title": row["job_title"],
         "score": round(row["score"], 2),
         "tier": row["tier"],
-        "components": {
-            "completion_rate": row["completion_rate"],
-            "task_efficiency": row["task_efficiency"],
-            "throughput": row["throughput"],
-            "weights": row["weights"] or {},
-        },
+        "components": components(row),
         "activity": {
             "total_tasks": row["total_tasks"],
             "completed_tasks": row["completed_tasks"],
@@ -51,27 +49,111 @@ def present(row: dict) -> dict:
     }
 
 
-def explanation(row: dict) -> dict:
-    """Why the result is what it is: score points per weighted component, percentiles,
-    what drove the predicted tier, and what sets an anomaly apart from peers."""
+def components(row: dict) -> dict:
+    """The scorecard that scored the person and each of its KPIs with value, normalised
+    value, weight and points; for the default scorecard also today's three task measures
+    and their weights, so clients of the task-only score keep working."""
+    kpis = _kpis(row)
+    custom = row.get("scorecard") is not None
+    return {
+        "completion_rate": row["completion_rate"],
+        "task_efficiency": row["task_efficiency"],
+        "throughput": row["throughput"],
+        "weights": {k["kpi_id"]: k["weight"] for k in kpis or ()}
+        if custom
+        else (row["weights"] or {}),
+        "scorecard": row.get("scorecard"),
+        "kpis": kpis,
+    }
+
+
+def _kpis(row: dict) -> list[dict] | None:
+    """The stored KPI breakdown, points rounded; for a default-scorecard row stored before
+    scorecards existed, rebuilt from its task measures and the run's score scale."""
+    stored = row.get("kpis")
+    if stored is None:
+        stored = _default_kpis(row)
+    if stored is None:
+        return None
+    return [
+        {
+            "kpi_id": k["kpi_id"],
+            "value": k["value"],
+            "normalised": k["normalised"],
+            "weight": k["weight"],
+            "points": round(k["points"], POINT_DIGITS),
+        }
+        for k in stored
+    ]
+
+
+def _default_kpis(row: dict) -> list[dict] | None:
+    breakdown = _default_breakdown(row)
+    if breakdown is None:
+        return None
+    return [
+        {
+            "kpi_id": kpi,
+            "value": row[BUILTIN_COLUMNS[kpi][0]],
+            "normalised": part["value"],
+            "weight": part["weight"],
+            "points": part["points"],
+        }
+        for kpi, part in zip(BUILTIN_KPIS, breakdown["components"], strict=True)
+    ]
+
+
+def _default_breakdown(row: dict) -> dict | None:
     scale = row.get("score_scale")
     weights = row["weights"] or {}
-    breakdown = (
-        score_points(
-            row["completion_rate"],
-            row["task_efficiency"],
-            row["throughput"],
-            weights,
-            scale["raw_min"],
-            scale["raw_max"],
-        )
-        if scale and len(weights) == 3
-        else None
+    if not scale or len(weights) != len(SCORE_COMPONENTS) or row["completion_rate"] is None:
+        return None
+    return score_points(
+        row["completion_rate"],
+        row["task_efficiency"],
+        row["throughput"],
+        weights,
+        scale["raw_min"],
+        scale["raw_max"],
     )
-    if breakdown is not None:
-        breakdown["baseline"] = round(breakdown["baseline"], 4)
+
+
+def _score_breakdown(row: dict) -> dict | None:
+    """Points per component and the baseline; baseline + points = score. A custom
+    scorecard's components are its KPIs (value = the normalised KPI)."""
+    kpis = _kpis(row)
+    if row.get("scorecard") is None:
+        breakdown = _default_breakdown(row)
+        if breakdown is None:
+            return None
         for component in breakdown["components"]:
-            component["points"] = round(component["points"], 4)
+            component["points"] = round(component["points"], POINT_DIGITS)
+        breakdown["baseline"] = round(breakdown["baseline"], POINT_DIGITS)
+        return breakdown | {"kpis": kpis}
+    if kpis is None:
+        return None
+    stored = row["kpis"]
+    return {
+        "components": [
+            {
+                "component": k["kpi_id"],
+                "value": k["normalised"],
+                "weight": k["weight"],
+                "points": p["points"],
+            }
+            for k, p in zip(stored, kpis, strict=True)
+        ],
+        # The score is what the points were split from; its rest is the rescaling.
+        "baseline": round(row["score"] - sum(k["points"] for k in stored), POINT_DIGITS),
+        "kpis": kpis,
+    }
+
+
+def explanation(row: dict) -> dict:
+    """Why the result is what it is: score points per weighted component (each KPI of the
+    person's scorecard), percentiles, what drove the predicted tier, and what sets an
+    anomaly apart from peers."""
+    breakdown = _score_breakdown(row)
     return {
         "score": breakdown,
         "percentiles": {

@@ -12,8 +12,10 @@ from api.routes import (
     employees,
     health,
     ingest,
+    kpis,
     models,
     retrain,
+    scorecards,
     teams,
     tokens,
     training,
@@ -32,4 +34,6 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     teams.blp,
     training.blp,
     teams.compositions,
+    kpis.blp,
+    scorecards.blp,
 )

@@ -33,7 +33,8 @@ class Ready(MethodView):
         every pod out of the Service, so no data could be ingested and no run could ever
         be made. A missing or stale run is the EpaModelStale alert's business."""
         try:
-            with get_db().connection() as conn:
+            # Not a pooled connection: heavy or slow requests may hold all of them.
+            with get_db().probe_connection() as conn:
                 run_id = queries.current_run_id(conn)
         except (psycopg2.Error, PoolTimeout):
             return {"status": "not ready", "reason": "database unreachable"}, 503

@@ -26,8 +26,9 @@ blp = Blueprint(
     "ingest",
     __name__,
     url_prefix="/api/v1/ingest",
-    description="Load employees, task records, surveys, skills, role requirements and "
-    "training programs. Re-sending the same data changes nothing.",
+    description="Load employees, task records, surveys, skills, role requirements, "
+    "training programs, KPIs, KPI values and scorecards. Re-sending the same data changes "
+    "nothing.",
 )
 
 

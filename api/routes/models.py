@@ -1,14 +1,17 @@
-"""Model runs: the current one and any past one, with metrics and parameters."""
+"""Model runs: the current one and any past one, with metrics and parameters; promoting a
+held or an earlier run to current."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.db import get_db
 from api.errors import ApiError
 from api.schemas.common import ErrorResponseSchema
-from api.schemas.runs import RunListArgsSchema, RunPageSchema, RunSchema
+from api.schemas.runs import PromoteSchema, RunListArgsSchema, RunPageSchema, RunSchema
+from store import runs as run_store
 from store.queries import runs as queries
 
 blp = Blueprint(
@@ -25,7 +28,7 @@ class RunList(MethodView):
     @blp.arguments(RunListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, RunPageSchema)
     def get(self, limit: int, before: int | None = None):
-        """Runs, newest first, failed ones included."""
+        """Runs, newest first, held and failed ones included."""
         with get_db().connection() as conn:
             rows = queries.runs(conn, before=before, limit=limit)
         return {"data": rows, "next_before": rows[-1]["run_id"] if len(rows) == limit else None}
@@ -54,4 +57,30 @@ class Run(MethodView):
             row = queries.run(conn, run_id)
         if row is None:
             raise ApiError(404, f"no model run {run_id}")
+        return row
+
+
+@blp.route("/<int:run_id>/promote")
+class Promote(MethodView):
+    @blp.arguments(PromoteSchema)
+    @blp.response(200, RunSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No such run.")
+    @blp.alt_response(
+        409,
+        schema=ErrorResponseSchema,
+        description="The run is running, failed or already current, or a run is in progress.",
+    )
+    def post(self, body: dict, run_id: int):
+        """Make a held run, or an earlier succeeded one (a roll-back), the current run; the
+        reason and the run it replaces are audited."""
+        reason = body["reason"].strip()
+        if not reason:
+            raise ApiError(422, "reason must say why the run is made current")
+        with get_db().transaction() as conn:
+            try:
+                previous = run_store.promote(conn, run_id, reason)
+            except run_store.PromotionRefused as exc:
+                raise ApiError(404 if exc.kind == "not_found" else 409, exc.message) from exc
+            audit.record(conn, "run_promote", str(run_id), reason=reason, previous_run_id=previous)
+            row = queries.run(conn, run_id)
         return row

@@ -28,6 +28,9 @@ class ErrorResponseSchema(Schema):
     code = fields.Integer(required=True)
     message = fields.String(required=True)
     problems = fields.List(fields.Nested(ProblemSchema))
+    problems_total = fields.Integer(
+        metadata={"description": "how many problems were found; at most 1,000 are listed"}
+    )
 
 
 class TrajectoryPointSchema(Schema):

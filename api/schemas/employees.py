@@ -11,22 +11,56 @@ from api.schemas.common import TrendSchema
 # --- one result -----------------------------------------------------------------------
 
 
+class KpiScoreSchema(Schema):
+    kpi_id = fields.String(metadata={"description": "a KPI of the person's scorecard"})
+    value = fields.Float(
+        metadata={
+            "description": "the KPI over the window (built-ins: completion rate, hours per "
+            "task, completed tasks); peer median when imputed (see flags)"
+        }
+    )
+    normalised = fields.Float(
+        metadata={"description": "0–1 among peers on the same scorecard, 1 = best"}
+    )
+    weight = fields.Float()
+    points = fields.Float(metadata={"description": "score points this KPI contributes"})
+
+
 class ComponentsSchema(Schema):
-    completion_rate = fields.Float(metadata={"description": "completed / total tasks, 0–1"})
-    task_efficiency = fields.Float(metadata={"description": "1 − normalised hours per task, 0–1"})
-    throughput = fields.Float(metadata={"description": "normalised completed tasks, 0–1"})
+    completion_rate = fields.Float(
+        allow_none=True, metadata={"description": "completed / total tasks, 0–1"}
+    )
+    task_efficiency = fields.Float(
+        allow_none=True, metadata={"description": "1 − normalised hours per task, 0–1"}
+    )
+    throughput = fields.Float(
+        allow_none=True, metadata={"description": "normalised completed tasks, 0–1"}
+    )
     weights = fields.Dict(keys=fields.String(), values=fields.Float())
+    scorecard = fields.String(
+        allow_none=True,
+        metadata={"description": "job title whose scorecard scored the person; null = default"},
+    )
+    kpis = fields.List(
+        fields.Nested(KpiScoreSchema),
+        allow_none=True,
+        metadata={"description": "each KPI of the scorecard, in scorecard order"},
+    )
 
 
 class ActivitySchema(Schema):
-    total_tasks = fields.Integer()
-    completed_tasks = fields.Integer()
-    avg_task_hours = fields.Float()
+    """Task activity; null for a person whose scorecard uses no task measure."""
+
+    total_tasks = fields.Integer(allow_none=True)
+    completed_tasks = fields.Integer(allow_none=True)
+    avg_task_hours = fields.Float(allow_none=True)
     relative_task_hours = fields.Float(
-        metadata={"description": "hours per task as a multiple of the department median"}
+        allow_none=True,
+        metadata={"description": "hours per task as a multiple of the department median"},
     )
     relative_throughput = fields.Float(
-        metadata={"description": "completed tasks as a multiple of the department median"}
+        allow_none=True,
+        metadata={"description": "completed tasks as a multiple of the department median"},
     )
 
 
@@ -41,8 +75,13 @@ class PredictionSchema(Schema):
 
 
 class ScorePointSchema(Schema):
-    component = fields.String(metadata={"description": "completion, efficiency or throughput"})
-    value = fields.Float(metadata={"description": "the component, 0–1"})
+    component = fields.String(
+        metadata={
+            "description": "completion, efficiency or throughput (default scorecard), "
+            "else the kpi_id"
+        }
+    )
+    value = fields.Float(metadata={"description": "the component (normalised KPI), 0–1"})
     weight = fields.Float()
     points = fields.Float(metadata={"description": "score points this component contributes"})
 
@@ -51,6 +90,11 @@ class ScoreBreakdownSchema(Schema):
     components = fields.List(fields.Nested(ScorePointSchema))
     baseline = fields.Float(
         metadata={"description": "points of the rescaling to 0–100; baseline + points = score"}
+    )
+    kpis = fields.List(
+        fields.Nested(KpiScoreSchema),
+        allow_none=True,
+        metadata={"description": "the same points per KPI, with its value and normalised value"},
     )
 
 
@@ -102,7 +146,10 @@ class ResultSchema(Schema):
     anomaly = fields.Nested(AnomalySchema)
     prediction = fields.Nested(PredictionSchema)
     flags = fields.List(
-        fields.String(), metadata={"description": "data caveats, e.g. no_tasks, hours_imputed"}
+        fields.String(),
+        metadata={
+            "description": "data caveats, e.g. no_tasks, hours_imputed, kpi_imputed:<kpi_id>"
+        },
     )
     explanation = fields.Nested(ExplanationSchema)
     trend = fields.Nested(TrendSchema)

@@ -22,13 +22,21 @@ def record_schema(dataset: Dataset) -> type[Schema]:
         checks = []
         if f.min is not None or f.max is not None:
             checks.append(validate.Range(min=f.min, max=f.max))
+        if f.above is not None:
+            checks.append(validate.Range(min=f.above, min_inclusive=False))
         if f.max_length is not None:
             checks.append(validate.Length(min=1, max=f.max_length))
+        if f.choices:
+            checks.append(validate.OneOf(f.choices))
+        if f.pattern is not None:
+            checks.append(validate.Regexp(f"^{f.pattern}$"))
+        options = {"load_default": f.default} if f.default is not None else {}
         attrs[f.name] = _FIELD_TYPES[f.kind](
             required=f.required,
             allow_none=not f.required,
             validate=checks,
             metadata={"description": f.description},
+            **options,
         )
     name = "".join(part.capitalize() for part in dataset.name.split("-")) + "Record"
     return Schema.from_dict(attrs, name=name)

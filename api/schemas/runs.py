@@ -4,10 +4,40 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+RUN_STATUSES = ("running", "succeeded", "held", "failed", "superseded")
+
+
+class StatusReasonSchema(Schema):
+    check = fields.String(
+        metadata={
+            "description": "what was compared (rows_read, employees_scored, ...), or promoted"
+        }
+    )
+    current = fields.Raw(
+        allow_none=True, metadata={"description": "this run's value (promoted: its run_id)"}
+    )
+    previous = fields.Raw(
+        allow_none=True,
+        metadata={"description": "the then current run's value (promoted: its run_id)"},
+    )
+    limit = fields.Float(allow_none=True)
+    message = fields.String(metadata={"description": "why, in words; promoted: the reason"})
+
 
 class RunSummarySchema(Schema):
     run_id = fields.Integer()
-    status = fields.String(validate=validate.OneOf(("running", "succeeded", "failed")))
+    status = fields.String(
+        validate=validate.OneOf(RUN_STATUSES),
+        metadata={
+            "description": "running; succeeded (the current run or one made current); held "
+            "(finished, but kept from publication: see status_reasons); failed; superseded "
+            "(succeeded, no longer current)"
+        },
+    )
+    status_reasons = fields.List(
+        fields.Nested(StatusReasonSchema),
+        metadata={"description": "why the run was held, and why it was promoted"},
+    )
     is_current = fields.Boolean()
     as_of = fields.Date(allow_none=True)
     started_at = fields.DateTime()
@@ -37,3 +67,7 @@ class RunPageSchema(Schema):
 class RunListArgsSchema(Schema):
     before = fields.Integer(metadata={"description": "run_id before which the page starts"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PromoteSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -16,6 +16,7 @@ RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.jo
     s.p_high, s.p_medium, s.p_low, s.flags,
     s.percentile_department, s.percentile_job_title, s.score_w1, s.score_w2,
     s.tier_w1, s.tier_w2, s.score_change, s.trend, s.tier_drivers, s.anomaly_drivers,
+    s.scorecard, s.kpis,
     r.metrics -> 'score_scale' AS score_scale,
     jsonb_build_object(
         'completion', (r.params #>> '{analysis,completion_weight}')::float,

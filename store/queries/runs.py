@@ -6,7 +6,12 @@ from psycopg2.extensions import connection
 
 from store.queries._sql import fetch_all, fetch_one
 
-RUN_SUMMARY_COLUMNS = """run_id, status, is_current, as_of, started_at, finished_at,
+# A succeeded run that is no longer current is shown as superseded; the stored status
+# stays 'succeeded', which history and the reporting views select.
+RUN_SUMMARY_COLUMNS = """run_id,
+    CASE WHEN status = 'succeeded' AND NOT is_current THEN 'superseded' ELSE status END
+      AS status,
+    status_reasons, is_current, as_of, started_at, finished_at,
     duration_seconds, rows_read, employees_scored, error"""
 
 

@@ -260,3 +260,11 @@ def test_analyze_records_rejects_missing_fields():
     broken = [{k: v for k, v in r.items() if k != "tasks_total"} for r in records()]
     with pytest.raises(AnalysisError, match="tasks_total"):
         analyze_records(broken)
+
+
+def test_a_window_without_spread_gets_no_tiers_and_every_row_the_no_tier_flag(fast_config):
+    frames = window_features(n=60, new_hires=0)
+    empty = frames.assign(total_tasks=0, completed_tasks=0, hours_logged=0.0)
+    scores = analyze(empty, fast_config).scores
+    assert scores["tier"].isna().all()
+    assert scores["flags"].map(lambda flags: "no_tier" in flags).all()

@@ -122,3 +122,46 @@ def test_a_few_extreme_people_do_not_get_a_tier_of_their_own():
     assert (model.predict(frame) == frame["expected"].to_numpy()).all()
     unclipped = TierModel(clip_quantiles=None).fit(population, population["score"])
     assert not (unclipped.predict(frame) == frame["expected"].to_numpy()).all()
+
+
+def test_a_population_without_spread_is_given_no_tier():
+    frame = grouped_population()
+    constant = frame.assign(
+        **{column: frame[column].iloc[0] for column in ("completion_rate", "relative_task_hours")},
+        relative_throughput=1.0,
+    )
+    model = TierModel().fit(constant, constant["score"])
+    assert model.predict(constant).tolist() == [None] * len(constant)
+
+
+def test_equal_scores_name_no_tier_even_when_the_features_vary():
+    frame = grouped_population()
+    model = TierModel().fit(frame, np.zeros(len(frame)))
+    assert set(model.predict(frame).tolist()) == {None}
+
+
+def test_a_lone_record_among_empty_windows_names_nobody_high():
+    # One person with tasks, everybody else with none: clipping the extremes leaves one
+    # cluster, which naming by mean score alone would call High for all.
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "employee_id": [f"E{i:03d}" for i in range(n)],
+            "total_tasks": [10] + [0] * (n - 1),
+            "completed_tasks": [9] + [0] * (n - 1),
+            "hours_logged": [40.0] + [0.0] * (n - 1),
+        }
+    )
+    scored = score_window(frame)
+    tiers = TierModel().fit(scored, scored["score"]).predict(scored)
+    assert "High" not in set(tiers.tolist())
+    assert set(tiers.tolist()) == {None}
+
+
+def test_with_spread_every_higher_tier_scores_above_every_lower_tier_on_average():
+    frame = grouped_population(seed=4)
+    model = TierModel().fit(frame, frame["score"])
+    tiers = pd.Series(model.predict(frame))
+    means = frame["score"].groupby(tiers.to_numpy()).mean()
+    assert means["High"] > means["Medium"] > means["Low"]
+    assert frame["score"][tiers.eq("Low").to_numpy()].max() < frame["score"].max()

@@ -41,6 +41,7 @@ EXPECTED = {
     ("GET", "/api/v1/models"): STAFF,
     ("GET", "/api/v1/models/current"): STAFF,
     ("GET", "/api/v1/models/<int:run_id>"): STAFF,
+    ("POST", "/api/v1/models/<int:run_id>/promote"): ADMIN,
     ("POST", "/api/v1/analyze"): STAFF,
     ("POST", "/api/v1/models/retrain"): ADMIN,
     ("GET", "/api/v1/models/retrain/<string:retrain_id>"): ADMIN,
@@ -51,6 +52,13 @@ EXPECTED = {
     ("POST", "/api/v1/ingest/role-requirements"): WRITERS,
     ("POST", "/api/v1/ingest/training-programs"): WRITERS,
     ("POST", "/api/v1/ingest/training-completions"): WRITERS,
+    ("POST", "/api/v1/ingest/kpis"): WRITERS,
+    ("POST", "/api/v1/ingest/kpi-values"): WRITERS,
+    ("POST", "/api/v1/ingest/scorecards"): WRITERS,
+    ("GET", "/api/v1/kpis"): EVERY_READER,
+    ("DELETE", "/api/v1/kpis/<string:kpi_id>"): HR,
+    ("GET", "/api/v1/scorecards"): EVERY_READER,
+    ("DELETE", "/api/v1/scorecards/<path:job_title>"): HR,
     ("GET", "/api/v1/tokens"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,
     ("DELETE", "/api/v1/tokens/<string:token_id>"): ADMIN,
@@ -107,6 +115,9 @@ def test_each_role_is_allowed_or_refused_as_the_role_table_says(
         .replace("<int:run_id>", str(run_id))
         .replace("<string:retrain_id>", "no-such-retrain")
         .replace("<string:token_id>", "0" * 16)
+        # Unknown to the store: an allowed DELETE answers 404 and removes nothing.
+        .replace("<string:kpi_id>", "no_such_kpi")
+        .replace("<path:job_title>", "No such job title")
     )
     # Bodies that are refused by validation: an allowed call must not change the store.
     body = (

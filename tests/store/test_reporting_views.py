@@ -44,6 +44,9 @@ ORGANISATION = {
     "Finance": {"Tax": 5, "Audit": 5},  # everything shown
     "Support": {"Tier 1": 6, "Tier 2": 3, "Billing": 3},  # hidden teams add up to 6: fine
     "Legal": {"Counsel": 2},  # hidden everywhere
+    # Hidden too; with Legal, the hidden departments are two and add up to the minimum, so
+    # no larger department is hidden to protect Legal (migration 0008).
+    "Facilities": {"Ops": 3},
 }
 ENGINEERING_TIERS = ["High", "High", "Medium", "Medium", "Low", "High"]
 ENGINEERING_SCORES = [90.0, 80.0, 60.0, 50.0, 20.0, 70.0]
@@ -386,6 +389,8 @@ def insights(conn, org) -> dict[str, int]:
             ("Engineering", [(6, 60.0)]),
             ("Legal", [(2, 80.0), (2, 40.0)]),
             ("Marketing", [(7, 70.0), (6, 60.0), (3, 20.0)]),
+            # Hidden in every window, beside Legal and Marketing's window 2.
+            ("Facilities", [(3, 40.0), (3, 45.0), (3, 50.0)]),
         ]
         insert(cur, "department_trends", TRENDS_COLUMNS, [
             (current, department, window, dt.date(2026, 9 - window, 1), n, average, 1, n - 2, 1)
@@ -409,6 +414,7 @@ def insights(conn, org) -> dict[str, int]:
             ("Tax", "Finance", 5, 1, 1.0, 0.1),
             ("Audit", "Finance", 5, 4, 0.8, 0.3),
             ("Counsel", "Legal", 2, 1, 0.5, 0.0),
+            ("Ops", "Facilities", 3, 1, 1.0, 0.0),
         ]
         insert(cur, "team_composition", TEAM_COLUMNS, [
             (current, team, department, n, high, n - high, 0, 50.0, 4, round(4 * cov), cov,

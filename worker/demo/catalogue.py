@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from worker.demo.departments import CEO_TITLE, DEPARTMENTS, SHARED_SKILLS
+from worker.demo.departments import SHARED_SKILLS, Company
 from worker.demo.frames import dataset_frame
 
 
@@ -26,9 +26,9 @@ class Catalogue:
     ceo_title: int
 
 
-def build_catalogue(rng: np.random.Generator) -> Catalogue:
+def build_catalogue(company: Company, rng: np.random.Generator) -> Catalogue:
     """Titles, skills and role requirements: small tables, so plain Python is fine here."""
-    skills = sorted({s for d in DEPARTMENTS for s in d.skills} | set(SHARED_SKILLS))
+    skills = sorted({s for d in company.departments for s in d.skills} | set(SHARED_SKILLS))
     skill_index = {s: i for i, s in enumerate(skills)}
     titles: list[str] = []
     requirements: list[tuple[int, int, int, float]] = []
@@ -45,7 +45,7 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
         return t
 
     ladder_offset, lead_title, head_title = [], [], []
-    for dept in DEPARTMENTS:
+    for dept in company.departments:
         craft = list(dept.skills)
         ladder_offset.append(len(titles))
         for rung, title in enumerate(dept.ladder):
@@ -65,7 +65,7 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
         picks += list(rng.choice(craft, size=k, replace=False))
         head_title.append(add_title(dept.head, picks, 4))
     ceo_title = add_title(
-        CEO_TITLE,
+        company.ceo_title,
         ["Leadership", "Strategic Planning", "Stakeholder Management", "Communication"],
         5,
     )

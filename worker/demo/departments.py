@@ -1,5 +1,6 @@
 """The company's departments (size, workload, title ladder, skills, teams) and the
-executive office above them: the fixed story every generated organisation follows."""
+executive office above them: the fixed story an organisation follows. `TASK_COMPANY` is the
+default (task-based) organisation; the other demo profiles bring companies of their own."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ DEPARTMENTS: tuple[Department, ...] = (
 # fmt: on
 
 CEO_DEPARTMENT, CEO_TEAM, CEO_TITLE = "Executive", "Executive Office", "Chief Executive Officer"
+# Every company's leaders and senior staff are assessed in these (the catalogue names them).
 SHARED_SKILLS = (
     "Communication",
     "Leadership",
@@ -89,3 +91,16 @@ SHARED_SKILLS = (
     "Stakeholder Management",
     "Strategic Planning",
 )
+
+
+@dataclass(frozen=True)
+class Company:
+    """The departments below the CEO, and the CEO's own department, team and title."""
+
+    departments: tuple[Department, ...]
+    ceo_department: str = CEO_DEPARTMENT
+    ceo_team: str = CEO_TEAM
+    ceo_title: str = CEO_TITLE
+
+
+TASK_COMPANY = Company(DEPARTMENTS)

@@ -30,3 +30,13 @@ def dataset_frame(dataset: str, columns: dict[str, object]) -> pd.DataFrame:
     if sorted(columns) != sorted(expected):  # a typo would otherwise become an empty column
         raise AssertionError(f"{dataset}: columns {sorted(columns)} != {sorted(expected)}")
     return pd.DataFrame(columns, columns=expected)
+
+
+def empty_dataset_frame(dataset: str) -> pd.DataFrame:
+    """A frame of the dataset with no rows, its numbers typed as numbers."""
+    spec = DATASETS[dataset]
+    kinds = {"float": "float64", "int": "int64"}
+    return pd.DataFrame(
+        {f.name: pd.Series(dtype=kinds.get(f.kind, object)) for f in spec.fields},
+        columns=spec.columns,
+    )

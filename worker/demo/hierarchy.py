@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from worker.demo.departments import CEO_TEAM, DEPARTMENTS
+from worker.demo.departments import Company
 
 # Roles in the hierarchy.
 CEO, HEAD, LEAD, MEMBER = 0, 1, 2, 3
@@ -38,24 +38,25 @@ def _team_sizes(people: int, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass
 class Org:
-    department: np.ndarray  # index into DEPARTMENTS; len(DEPARTMENTS) for the CEO
+    department: np.ndarray  # index into the departments; their count for the CEO
     role: np.ndarray
     manager: np.ndarray  # position of the manager, -1 for the CEO
     team: np.ndarray  # index into team_names
     team_names: np.ndarray
 
 
-def build_hierarchy(n: int, rng: np.random.Generator) -> Org:
+def build_hierarchy(n: int, company: Company, rng: np.random.Generator) -> Org:
     """Positions in org-chart order: CEO, then per department its head, then its teams."""
-    department = np.full(n, len(DEPARTMENTS), dtype=np.int64)
+    departments = company.departments
+    department = np.full(n, len(departments), dtype=np.int64)
     role = np.full(n, CEO, dtype=np.int64)
     manager = np.full(n, -1, dtype=np.int64)
     team = np.zeros(n, dtype=np.int64)
-    team_names: list[np.ndarray] = [np.array([CEO_TEAM], dtype=object)]
+    team_names: list[np.ndarray] = [np.array([company.ceo_team], dtype=object)]
     n_teams = 1
-    sizes = _largest_remainder(n - 1, np.array([d.share for d in DEPARTMENTS]))
+    sizes = _largest_remainder(n - 1, np.array([d.share for d in departments]))
     start = 1
-    for d, (dept, size) in enumerate(zip(DEPARTMENTS, sizes, strict=True)):
+    for d, (dept, size) in enumerate(zip(departments, sizes, strict=True)):
         if size == 0:
             continue
         head = start

@@ -9,6 +9,8 @@ import pandas as pd
 
 from store.datasets import DATASETS
 from worker.demo.catalogue import build_catalogue, requirements_frame
+from worker.demo.departments import TASK_COMPANY, Company
+from worker.demo.frames import empty_dataset_frame
 from worker.demo.hierarchy import build_hierarchy
 from worker.demo.people import build_people, employees_frame
 from worker.demo.skills import assessed_skills
@@ -22,6 +24,7 @@ def generate_organisation(
     seed: int = 7,
     months: int = 12,
     end_period: dt.date | None = None,
+    company: Company = TASK_COMPANY,
 ) -> dict[str, pd.DataFrame]:
     """One DataFrame per dataset of `store.datasets.DATASETS`, with its columns in order.
 
@@ -45,21 +48,24 @@ def generate_organisation(
         np.random.default_rng, np.random.SeedSequence(seed).spawn(7)
     )
     end = np.datetime64(end_period, "D")
-    cat = build_catalogue(rng_cat)
-    org = build_hierarchy(employees, rng_org)
-    people = build_people(employees, cat, org, end, rng_people)
+    cat = build_catalogue(company, rng_cat)
+    org = build_hierarchy(employees, company, rng_org)
+    people = build_people(employees, company, cat, org, end, rng_people)
     programs = training_programs(cat, rng_cat)
     skills, gap_emp, gap_skill = assessed_skills(people, cat, rng_skill)
     training_completions, training = completions(
         people, cat, programs, gap_emp, gap_skill, end, rng_train
     )
     frames = {
-        "employees": employees_frame(people, cat, org, rng_people),
-        "task-records": task_records(people, months, end, rng_work, training),
+        "employees": employees_frame(people, company, cat, org, rng_people),
+        "task-records": task_records(people, company, months, end, rng_work, training),
         "surveys": survey_answers(people, months, end, end_period, rng_survey),
         "skills": skills,
         "role-requirements": requirements_frame(cat),
         "training-programs": programs,
         "training-completions": training_completions,
     }
+    # The task-based organisation is scored on the default scorecard: no KPIs of its own.
+    for name in ("kpis", "kpi-values", "scorecards"):
+        frames[name] = empty_dataset_frame(name)
     return {name: frames[name] for name in DATASETS}

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from worker.demo.catalogue import Catalogue
-from worker.demo.departments import CEO_DEPARTMENT, DEPARTMENTS
+from worker.demo.departments import Company
 from worker.demo.frames import as_dates, dataset_frame
 from worker.demo.hierarchy import CEO, HEAD, LEAD, MEMBER, Org
 
@@ -56,7 +56,12 @@ class People:
 
 
 def build_people(
-    n: int, cat: Catalogue, org: Org, end: np.datetime64, rng: np.random.Generator
+    n: int,
+    company: Company,
+    cat: Catalogue,
+    org: Org,
+    end: np.datetime64,
+    rng: np.random.Generator,
 ) -> People:
     is_ceo, is_head = org.role == CEO, org.role == HEAD
     is_lead, is_member = org.role == LEAD, org.role == MEMBER
@@ -80,7 +85,7 @@ def build_people(
     title = np.full(n, cat.ceo_title, dtype=np.int64)
     rung = np.zeros(n, dtype=np.int64)
     seniority = 0.8 * np.log1p(years) + 0.5 * ability + rng.normal(0.0, 0.6, n)
-    for d, dept in enumerate(DEPARTMENTS):
+    for d, dept in enumerate(company.departments):
         title[is_head & (org.department == d)] = cat.head_title[d]
         title[is_lead & (org.department == d)] = cat.lead_title[d]
         ic = np.flatnonzero(is_member & (org.department == d))
@@ -132,10 +137,12 @@ def build_people(
 
 
 def employees_frame(
-    people: People, cat: Catalogue, org: Org, rng: np.random.Generator
+    people: People, company: Company, cat: Catalogue, org: Org, rng: np.random.Generator
 ) -> pd.DataFrame:
     names = np.array([f"{f} {s}" for f in _FIRST_NAMES for s in _LAST_NAMES], dtype=object)
-    dept_names = np.array([d.name for d in DEPARTMENTS] + [CEO_DEPARTMENT], dtype=object)
+    dept_names = np.array(
+        [d.name for d in company.departments] + [company.ceo_department], dtype=object
+    )
     titles = np.array(cat.titles, dtype=object)
     manager = people.manager
     return dataset_frame(

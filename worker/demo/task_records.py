@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from store.datasets import DATASETS
-from worker.demo.departments import DEPARTMENTS
+from worker.demo.departments import Company
 from worker.demo.frames import dataset_frame, month_index, sigmoid
 from worker.demo.people import People
 from worker.demo.training import Training
@@ -16,7 +16,12 @@ _LEAVE_RATE = 0.015  # person-months with no tasks at all
 
 
 def task_records(
-    p: People, months: int, end: np.datetime64, rng: np.random.Generator, training: Training
+    p: People,
+    company: Company,
+    months: int,
+    end: np.datetime64,
+    rng: np.random.Generator,
+    training: Training,
 ) -> pd.DataFrame:
     # Arrays here have one entry per record (~11 per person): kept few, narrow and freed
     # early, so that a million employees fit in a couple of GiB.
@@ -39,13 +44,13 @@ def task_records(
     # Expected tasks: the department's workload, less for leaders (they manage) and seniors
     # (fewer but larger tasks), the person's appetite and ability, and the month's ups and
     # downs in the department (with a December holiday dip).
-    base_tasks = np.array([d.tasks for d in DEPARTMENTS] + [10.0])
+    base_tasks = np.array([d.tasks for d in company.departments] + [10.0])
     role_share = np.array([0.15, 0.25, 0.5, 1.0])
     person = base_tasks[p.department] * role_share[p.role] * 0.88**p.rung
     person *= np.exp(p.volume_style)
     calendar = np.arange(first, last + 1) % 12  # 0 = January
     season = np.where(calendar == 11, 0.85, np.where(calendar == 7, 0.92, 1.0))
-    dept_month = np.log(season) + rng.normal(0.0, 0.06, (len(DEPARTMENTS) + 1, months))
+    dept_month = np.log(season) + rng.normal(0.0, 0.06, (len(company.departments) + 1, months))
     log_noise = rng.normal(0.0, 0.15, rows)
     log_noise += 0.18 * a
     log_noise += dept_month[p.department[emp], month]
@@ -83,7 +88,7 @@ def task_records(
     completed = rng.binomial(total, share)
     del share
 
-    base_hours = np.array([d.hours_per_task for d in DEPARTMENTS] + [6.0])
+    base_hours = np.array([d.hours_per_task for d in company.departments] + [6.0])
     # Time is finite: those who take on more work get through it faster.
     person = base_hours[p.department] * 1.12**p.rung * np.exp(p.pace_style - 0.5 * p.volume_style)
     hours = rng.normal(0.0, 0.12, rows)
