@@ -33,6 +33,9 @@ TASK_COLUMNS = (
     "relative_throughput",
 )
 
+# team_composition's workload columns, from task hours.
+WORKLOAD_COLUMNS = ("average_workload", "workload_cv")
+
 _BUILTINS = ", ".join(f"'{k}'" for k in BUILTIN_KPIS)
 
 
@@ -92,6 +95,9 @@ def upgrade() -> None:
         -- [{{"kpi_id", "value", "normalised", "weight", "points"}}] in scorecard order.
         ADD COLUMN kpis jsonb,
         {", ".join(f"ALTER COLUMN {c} DROP NOT NULL" for c in TASK_COLUMNS)};
+    -- A team scored on KPIs alone logs no task hours: its workload is unknown.
+    ALTER TABLE team_composition
+        {", ".join(f"ALTER COLUMN {c} DROP NOT NULL" for c in WORKLOAD_COLUMNS)};
     """)
 
 
@@ -100,6 +106,10 @@ def downgrade() -> None:
     not_null = " AND ".join(f"{c} IS NOT NULL" for c in TASK_COLUMNS)
     op.execute(f"""
     DELETE FROM scores WHERE NOT ({not_null});
+    DELETE FROM team_composition
+        WHERE {" OR ".join(f"{c} IS NULL" for c in WORKLOAD_COLUMNS)};
+    ALTER TABLE team_composition
+        {", ".join(f"ALTER COLUMN {c} SET NOT NULL" for c in WORKLOAD_COLUMNS)};
     ALTER TABLE scores
         {", ".join(f"ALTER COLUMN {c} SET NOT NULL" for c in TASK_COLUMNS)},
         DROP COLUMN kpis,
