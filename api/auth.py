@@ -1,10 +1,10 @@
 """Bearer-token authentication, role rules per endpoint, and request ids.
 
-Every `/api/v1` endpoint except the OpenAPI document needs a token; the probes and
-/metrics live outside `/api/v1` and stay open. Which roles may call an endpoint is one
-table (`RULES`), keyed by Flask endpoint name: an endpoint missing from it is refused to
-everyone, and a test built from the app's URL map fails until it gets a rule. What a
-permitted caller then sees is narrowed again in the SQL (`store.scope`).
+Every `/api/v1` endpoint except the OpenAPI document needs a token, and so does the
+flask-bi drop-in `/analyze`; the probes and /metrics stay open. Which roles may call an
+endpoint is one table (`RULES`), keyed by Flask endpoint name: an endpoint missing from it
+is refused to everyone, and a test built from the app's URL map fails until it gets a
+rule. What a permitted caller then sees is narrowed again in the SQL (`store.scope`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from store.scope import EVERYONE, NOBODY, Scope
 from store.tokens import Principal
 
 API_PREFIX = "/api/v1/"
+# Paths outside API_PREFIX that are the API all the same (the flask-bi drop-in).
+API_PATHS = frozenset({"/analyze"})
 PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
 SECURITY_SCHEME = "bearerAuth"
 
@@ -60,6 +62,7 @@ RULES: dict[str, frozenset[str]] = {
     # Changing which run the API serves is an operator's decision.
     "models.Promote": ADMIN,
     "analyze.Analyze": STAFF,
+    "analyze_compat.Analyze": STAFF,
     "retrain.Retrain": ADMIN,
     "retrain.RetrainStatus": ADMIN,
     "tokens.TokenList": ADMIN,
@@ -110,8 +113,12 @@ def _assign_request_id() -> None:
     g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX) or path in API_PATHS
+
+
 def _authenticate():
-    if not request.path.startswith(API_PREFIX) or request.endpoint in PUBLIC_ENDPOINTS:
+    if not is_api_path(request.path) or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     # CORS preflights carry no credentials by design; they reach no view either.
     if request.method == "OPTIONS":
@@ -150,7 +157,7 @@ class BearerSecurityPlugin(BasePlugin):
     so the OpenAPI document tells clients (and schemathesis) how to authenticate."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
-        if not path or not path.startswith(API_PREFIX) or not operations:
+        if not path or not is_api_path(path) or not operations:
             return
         for operation in operations.values():
             operation.setdefault("security", [{SECURITY_SCHEME: []}])

@@ -68,6 +68,8 @@ class Field:
     minimum_inclusive: bool = True
     # Text that must be one of these values.
     choices: tuple[str, ...] = ()
+    # A number that may be absent or null: not known (NaN), which is no problem.
+    nullable: bool = False
 
     def documented(self) -> fields.Field:
         """The marshmallow field that documents this one in the OpenAPI document."""
@@ -81,7 +83,11 @@ class Field:
                     min=self.minimum, max=self.maximum, min_inclusive=self.minimum_inclusive
                 )
             ]
-        options: dict[str, Any] = {"required": self.required, "validate": rules}
+        options: dict[str, Any] = {
+            "required": self.required,
+            "validate": rules,
+            "allow_none": self.nullable,
+        }
         if self.default is not MISSING:
             options["load_default"] = self.default
         if self.description:
@@ -204,6 +210,12 @@ def _check_field(
     """The field's typed column and which records hold a valid value; problems to `found`."""
     kinds = _kinds(values)
     missing = _of(kinds, _Missing)
+    unknown = (missing | _of(kinds, type(None))) if f.nullable else None
+    if unknown is not None:
+        values = values.copy()
+        values[unknown] = 0.0  # checked as a valid number, then NaN below
+        kinds[unknown] = float
+        missing[:] = False
     if not f.required:
         values = values.copy()
         values[missing] = f.default
@@ -214,9 +226,12 @@ def _check_field(
     found.add(rows[null], rank, f.name, _NULL)
     present = ~(missing | null)
     check = _check_text if f.kind == "string" else _check_number
-    return check(
+    typed, valid = check(
         f, values, kinds, present, lambda bad, reason: found.add(rows[bad], rank, f.name, reason)
     )
+    if unknown is not None:
+        typed = np.where(unknown, np.nan, typed)
+    return typed, valid
 
 
 def _matches(pattern: re.Pattern, strings: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ RETRY_AFTER_SECONDS = 2
 HEAVY_ENDPOINTS = frozenset(
     {
         "analyze.Analyze",
+        "analyze_compat.Analyze",
         "compositions.Evaluate",
         "departments.DepartmentReportCsv",
         "departments.DepartmentReportHtml",

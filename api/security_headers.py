@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from api.auth import is_api_path
+
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-PRIVATE_PREFIX = "/api/v1/"
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +36,6 @@ def init_app(app: Flask) -> None:
     def _secure(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith(PRIVATE_PREFIX):
+        if is_api_path(request.path):
             response.headers["Cache-Control"] = "no-store"
         return response

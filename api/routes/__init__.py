@@ -29,6 +29,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     models.blp,
     retrain.blp,
     analyze.blp,
+    analyze.compat,
     tokens.blp,
     audit.blp,
     teams.blp,

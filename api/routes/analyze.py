@@ -14,14 +14,17 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
 from analytics import AnalysisError, analyze_records
+from analytics.brief_formula import score_brief_batch
 from api.batch_validation import BodyInvalid, validate_body
 from api.errors import ApiError
 from api.metrics import measure_analysis
 from api.schemas.analyze import (
     ANALYZE_BODY,
     ANALYZE_SCORECARD_BODY,
+    BRIEF_BODY,
     AnalyzeRequestSchema,
     AnalyzeResponseSchema,
+    BriefRecordSchema,
 )
 from api.schemas.common import ErrorResponseSchema
 from store.datasets import BUILTIN_KPIS
@@ -32,6 +35,13 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/analyze",
     description="Score, tier and anomaly-check posted task records without storing them.",
+)
+# The flask-bi frontend posts to /analyze: the same endpoint there, for a drop-in switch.
+compat = Blueprint(
+    "analyze_compat",
+    __name__,
+    url_prefix="/analyze",
+    description="POST /api/v1/analyze at the path the flask-bi frontend posts to.",
 )
 
 
@@ -50,10 +60,30 @@ def _body() -> object:
 def _check_size(body: object) -> None:
     """More records than EPA_ANALYZE_MAX_RECORDS are refused before any is looked at."""
     limit = current_app.config["ANALYZE_MAX_RECORDS"]
+    lists = {"records": body} if isinstance(body, list) else body
     for name in ANALYZE_BODY:
-        items = body.get(name) if isinstance(body, dict) else None
+        items = lists.get(name) if isinstance(lists, dict) else None
         if isinstance(items, list) and len(items) > limit:
             raise ApiError(422, f"at most {limit} {name} per request, got {len(items)}")
+
+
+def _analyze_brief_array(body: list) -> list[dict]:
+    """The flask-bi form: a bare array, scored by the brief's formula. Problems are named
+    by the array's index ("3.total_tasks"), as the array is the whole body."""
+    try:
+        records = validate_body({"records": body}, BRIEF_BODY)["records"]
+    except BodyInvalid as exc:
+        for problem in exc.problems:
+            problem["field"] = problem["field"].removeprefix("records.")
+        raise ApiError(
+            422, "the request is not valid", exc.problems, problems_total=exc.total
+        ) from None
+    try:
+        with measure_analysis(len(records)):
+            result = score_brief_batch(records)
+    except AnalysisError as exc:
+        raise ApiError(422, str(exc)) from exc
+    return result.to_dict(orient="records")
 
 
 def _problem(field: str, reason: str) -> dict:
@@ -89,12 +119,26 @@ def _scorecard_problems(batches: dict[str, pd.DataFrame]) -> list[dict]:
     return problems
 
 
+@compat.route("")
 @blp.route("")
 class Analyze(MethodView):
     @blp.doc(
         requestBody={
             "required": True,
-            "content": {"application/json": {"schema": AnalyzeRequestSchema}},
+            "description": "EPA's body (records, and optionally kpi_records and a "
+            "scorecard), or the flask-bi frontend's bare array of {employee_id, name, "
+            "completed_tasks, total_tasks, avg_task_hours}, scored by the product brief's "
+            "formula: plain min-max over the batch, 0.4 / 0.3 / 0.3, no peer groups.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            AnalyzeRequestSchema,
+                            {"type": "array", "items": BriefRecordSchema},
+                        ]
+                    }
+                }
+            },
         }
     )
     @blp.response(200, AnalyzeResponseSchema)
@@ -104,6 +148,8 @@ class Analyze(MethodView):
         with a `scorecard`, everybody posted is scored by it (KPI values from `kpi_records`)."""
         body = _body()
         _check_size(body)
+        if isinstance(body, list):
+            return _success(_analyze_brief_array(body))
         with_scorecard = isinstance(body, dict) and "scorecard" in body
         try:
             batches = validate_body(
@@ -134,8 +180,8 @@ class Analyze(MethodView):
                 result = analyze_records(records, **scored)
         except AnalysisError as exc:
             raise ApiError(422, str(exc)) from exc
-        return {
-            "status": "success",
-            "data": result.to_dict(orient="records"),
-            "message": "Analysis completed successfully",
-        }
+        return _success(result.to_dict(orient="records"))
+
+
+def _success(data: list[dict]) -> dict:
+    return {"status": "success", "data": data, "message": "Analysis completed successfully"}

@@ -70,6 +70,32 @@ ANALYZE_SCORECARD_BODY = ANALYZE_BODY | {
     "records": RecordList(RECORD_FIELDS, rules=(COMPLETED_WITHIN_TOTAL,), min_items=0)
 }
 
+# The flask-bi frontend's body: a bare array of these, scored by the brief's formula
+# (analytics.brief_formula); `avg_task_hours` may be missing or null.
+BRIEF_RECORD_FIELDS = (
+    Field("employee_id", "string", min_length=1, max_length=64),
+    Field("name", "string", required=False, default="", max_length=200),
+    Field("completed_tasks", "integer", minimum=0, maximum=100_000),
+    Field("total_tasks", "integer", minimum=0, maximum=100_000),
+    Field("avg_task_hours", "number", required=False, minimum=0, maximum=100_000, nullable=True),
+)
+BRIEF_BODY = {
+    "records": RecordList(
+        BRIEF_RECORD_FIELDS,
+        rules=(
+            RowRule(
+                field="completed_tasks",
+                reads=("total_tasks", "completed_tasks"),
+                reason="must not exceed total_tasks",
+                holds=lambda records: records["completed_tasks"] <= records["total_tasks"],
+            ),
+        ),
+    )
+}
+
+BriefRecordSchema = Schema.from_dict(
+    {f.name: f.documented() for f in BRIEF_RECORD_FIELDS}, name="BriefRecordSchema"
+)
 AnalyzeRecordSchema = Schema.from_dict(
     {f.name: f.documented() for f in RECORD_FIELDS}, name="AnalyzeRecordSchema"
 )

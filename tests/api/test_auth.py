@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from api import create_app
+from api.auth import is_api_path
 from tests.conftest import ROOT
 from tests.helpers import issue_token, one, query
 
@@ -43,6 +44,7 @@ EXPECTED = {
     ("GET", "/api/v1/models/<int:run_id>"): STAFF,
     ("POST", "/api/v1/models/<int:run_id>/promote"): ADMIN,
     ("POST", "/api/v1/analyze"): STAFF,
+    ("POST", "/analyze"): STAFF,
     ("POST", "/api/v1/models/retrain"): ADMIN,
     ("GET", "/api/v1/models/retrain/<string:retrain_id>"): ADMIN,
     ("POST", "/api/v1/ingest/employees"): WRITERS,
@@ -91,7 +93,7 @@ def served_routes(scored_app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
         for rule in scored_app.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and not rule.endpoint.startswith("api-docs")
+        if is_api_path(rule.rule) and not rule.endpoint.startswith("api-docs")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -392,7 +394,7 @@ def test_the_openapi_document_declares_the_bearer_scheme_on_every_api_operation(
         if method != "parameters"
     ]
     for path, op in operations:
-        if path.startswith("/api/v1/"):
+        if is_api_path(path):
             assert op["security"] == [{"bearerAuth": []}], path
             assert {"401", "403"} <= set(op["responses"]), path
         else:
