@@ -48,8 +48,9 @@ audit_retention_option = setting_option(
     "--log-level",
     setting="log_level",
     type=click.Choice(settings.LOG_LEVELS, case_sensitive=False),
-    help="Level of the JSON log lines on stderr.",
+    help="Level of the log lines on stderr (JSON, or text on a terminal).",
 )
+@click.version_option(package_name="epa", prog_name="epa-worker")
 def cli(log_level: str) -> None:
     """EPA worker: schema migrations, model runs and demo data."""
     logs.configure(log_level)

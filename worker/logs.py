@@ -1,21 +1,48 @@
-"""Structured (JSON) logs on stderr, one object per event, for the worker and the API."""
+"""Logs on stderr for the worker: JSON, one object per event, where a log collector reads
+them; readable text lines when a person watches a terminal. Times are ISO 8601 with the
+UTC offset either way."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
+ISO_8601 = "%Y-%m-%dT%H:%M:%S%z"
+# What every LogRecord carries; anything else was passed as `extra` and is the event's data.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
-def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
+
+class TextFormatter(logging.Formatter):
+    """`time level logger: message key=value ...`, the extras after the message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", ISO_8601)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        return " ".join([line, *(f"{k}={v}" for k, v in extras.items())])
+
+
+def json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        datefmt=ISO_8601,
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     )
+
+
+def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
+    stream = sys.stderr if stream is None else stream
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter() if stream.isatty() else json_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
