@@ -20,7 +20,11 @@ PG_DATA := .data/postgres
 PG_PORT ?= 5433
 API_PORT ?= 8000
 DEMO_EMPLOYEES ?= 1000
-DATABASE_URL ?= postgresql://epa@127.0.0.1:$(PG_PORT)/epa
+# tasks, restaurant, sales or remote; each profile has a database of its own, so switching
+# back and forth keeps every demo as it was.
+DEMO_PROFILE ?= tasks
+DEMO_DATABASE := $(if $(filter tasks,$(DEMO_PROFILE)),epa,epa_$(DEMO_PROFILE))
+DATABASE_URL ?= postgresql://$(DEMO_DATABASE)@127.0.0.1:$(PG_PORT)/$(DEMO_DATABASE)
 export DATABASE_URL
 
 .PHONY: help run test test-fast setup db db-stop migrate demo demo-token lint format manifests \
@@ -38,9 +42,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-db: ## start the local PostgreSQL (on PG_PORT, 5433) and create the epa database
+db: ## start the local PostgreSQL (on PG_PORT, 5433) and create the demo's database
 	./scripts/local-postgres.sh start $(PG_DATA) $(PG_PORT)
-	./scripts/local-postgres.sh createdb $(PG_PORT) epa
+	./scripts/local-postgres.sh createdb $(PG_PORT) $(DEMO_DATABASE)
 
 db-stop: ## stop the local PostgreSQL
 	./scripts/local-postgres.sh stop $(PG_DATA)
@@ -48,8 +52,8 @@ db-stop: ## stop the local PostgreSQL
 migrate: setup db ## bring the local database's schema up to date
 	$(BIN)/python -m worker migrate
 
-demo: migrate ## load a demo organisation and train on it
-	$(BIN)/python -m worker seed-demo --employees $(DEMO_EMPLOYEES) --seed 7
+demo: migrate ## load a demo organisation (DEMO_PROFILE=tasks|restaurant|sales|remote) and train on it
+	$(BIN)/python -m worker seed-demo --employees $(DEMO_EMPLOYEES) --seed 7 --profile $(DEMO_PROFILE)
 	$(BIN)/python -m worker run
 
 # An admin token for the demo, readable by you alone; the previous demo token is revoked.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,8 +118,9 @@ def build_predictor(
             (
                 "numeric",
                 # The missing-value indicators keep "no survey" / "new hire" distinguishable
-                # from a median answer.
-                SimpleImputer(strategy="median", add_indicator=True),
+                # from a median answer. A measure nobody has (task numbers in a KPI-only
+                # organisation) stays, as a constant the forest never splits on.
+                SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
                 list(NUMERIC_FEATURES),
             ),
             (
@@ -222,17 +222,10 @@ def train_predictor(
         error_score="raise",
     )
     X_train = features.iloc[train_idx]
-    with warnings.catch_warnings():
-        # A measure nobody has (task numbers in a KPI-only organisation, skill match
-        # without role requirements) is dropped by the imputer: expected, not a problem.
-        warnings.filterwarnings("ignore", "Skipping features without any observed values")
-        search.fit(X_train, y[train_idx])
+    search.fit(X_train, y[train_idx])
     model: Pipeline = search.best_estimator_
-
-    X_holdout = features.iloc[holdout_idx]
-    holdout_f1 = f1_score(
-        y[holdout_idx], model.predict(X_holdout), average="macro", zero_division=0
-    )
+    predicted = model.predict(features.iloc[holdout_idx])
+    holdout_f1 = f1_score(y[holdout_idx], predicted, average="macro", zero_division=0)
     names = model.named_steps["features"].get_feature_names_out()
     importances = model.named_steps["forest"].feature_importances_
     ranked = sorted(zip(names, importances, strict=True), key=lambda item: (-item[1], str(item[0])))

@@ -19,6 +19,7 @@ from store import tokens as token_store
 from store.queries import runs as run_queries
 from worker import logs
 from worker.batch_metrics import run_and_push
+from worker.demo.profiles import PROFILES
 from worker.hold_checks import HoldLimits
 from worker.run import RunFailed, choose_as_of, execute_run, utc_now
 from worker.setting_options import current_settings, setting_option
@@ -195,7 +196,15 @@ def run(
 @click.option("--employees", default=1000, show_default=True, type=click.IntRange(10))
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--months", default=12, show_default=True, type=click.IntRange(3, 60))
-def seed_demo(database_url: str, employees: int, seed: int, months: int) -> None:
+@click.option(
+    "--profile",
+    default="tasks",
+    show_default=True,
+    type=click.Choice(list(PROFILES)),
+    help="The kind of organisation: scored on tasks, a restaurant group, a sales "
+    "organisation or a remote-first company (see the README's demo organisations).",
+)
+def seed_demo(database_url: str, employees: int, seed: int, months: int, profile: str) -> None:
     """Load a synthetic organisation through the same validation and bulk load as the API."""
     from worker.demo import generate_organisation
     from worker.demo.loading import load_organisation
@@ -203,13 +212,17 @@ def seed_demo(database_url: str, employees: int, seed: int, months: int) -> None
     # The demo ends with the month a default run is as of: the last complete one.
     end_period = choose_as_of("complete", current_settings().timezone, utc_now())
     frames = generate_organisation(
-        employees=employees, seed=seed, months=months, end_period=end_period
+        employees=employees,
+        seed=seed,
+        months=months,
+        end_period=end_period,
+        company=PROFILES[profile],
     )
     with psycopg2.connect(database_url, application_name="epa-seed") as conn:
         for name, result in load_organisation(conn, frames):
             log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
     conn.close()
-    click.echo(f"demo organisation of {employees} employees loaded")
+    click.echo(f"demo organisation ({profile}) of {employees} employees loaded")
 
 
 def _cli_audit(conn, action: str, target: str, details: dict) -> None:

@@ -76,6 +76,8 @@ def composition_of(pop: Population, rows: np.ndarray, team: np.ndarray) -> pd.Da
     mean_workload = np.bincount(group, weights=workload, minlength=n_groups) / members
     deviation = (workload - mean_workload[group]) ** 2
     std = np.sqrt(np.bincount(group, weights=deviation, minlength=n_groups) / members)
+    # A team none of whose members has task records has no workload to report.
+    unmeasured = np.bincount(group, weights=pop.measured[rows], minlength=n_groups) == 0
     required, covered, missing_keys = group_coverage(pop, rows, group, n_groups)
     n_skills = max(len(pop.skills), 1)
     missing_group, missing_skill = np.divmod(missing_keys, n_skills)
@@ -99,9 +101,11 @@ def composition_of(pop: Population, rows: np.ndarray, team: np.ndarray) -> pd.Da
             "covered_skills": covered,
             "skill_coverage": coverage_ratio(required, covered),
             "missing_skills": pd.Series(missing, dtype=object),
-            "average_workload": mean_workload,
-            "workload_cv": np.divide(
-                std, mean_workload, out=np.zeros(n_groups), where=mean_workload != 0
+            "average_workload": np.where(unmeasured, np.nan, mean_workload),
+            "workload_cv": np.where(
+                unmeasured,
+                np.nan,
+                np.divide(std, mean_workload, out=np.zeros(n_groups), where=mean_workload != 0),
             ),
         }
     ).loc[:, list(TEAM_COMPOSITION_COLUMNS)]
@@ -122,8 +126,10 @@ def department_imbalance(
     tier_low: np.ndarray,
     workload_sum: np.ndarray,
     skill_coverage: np.ndarray,
-) -> dict[str, float]:
-    """The objective of one department from its teams' arrays (see module docstring)."""
+    measured: bool = True,
+) -> dict[str, float | None]:
+    """The objective of one department from its teams' arrays (see module docstring).
+    Without any measured workload, workload_imbalance is None (and adds nothing)."""
     n = members.sum()
     high_share, low_share = tier_high.sum() / n, tier_low.sum() / n
     mean_workload = workload_sum.sum() / n
@@ -133,15 +139,19 @@ def department_imbalance(
     ) / n
     gap = float(np.mean(1.0 - skill_coverage))
     workload = np.abs(workload_sum - members * mean_workload).sum() / n
-    parts = (float(tier), gap, float(workload))
-    return dict(zip(OBJECTIVE_PARTS, (*parts, sum(parts)), strict=True))
+    parts = (float(tier), gap, float(workload) if measured else None)
+    total = float(tier) + gap + float(workload)
+    return dict(zip(OBJECTIVE_PARTS, (*parts, total), strict=True))
 
 
-def objective_of(composition: pd.DataFrame) -> dict[str, float]:
+def objective_of(composition: pd.DataFrame) -> dict[str, float | None]:
+    average = composition["average_workload"].astype("float64")
+    members = composition["members"].to_numpy()
     return department_imbalance(
-        composition["members"].to_numpy(),
+        members,
         composition["tier_high"].to_numpy(),
         composition["tier_low"].to_numpy(),
-        (composition["average_workload"] * composition["members"]).to_numpy(),
+        (average.fillna(1.0).to_numpy() * members),  # unmeasured teams: the median
         composition["skill_coverage"].to_numpy(),
+        measured=bool(average.notna().any()),
     )

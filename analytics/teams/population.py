@@ -25,7 +25,8 @@ class Population:
     team_department: np.ndarray  # per team code
     tier: np.ndarray  # HIGH / MEDIUM / LOW per row
     score: np.ndarray
-    workload: np.ndarray
+    workload: np.ndarray  # 1.0 (the department median) for people without task records
+    measured: np.ndarray  # per row: whether the workload was measured
     title: np.ndarray  # code into req_ptr, -1 for titles without requirements
     skills: np.ndarray  # required skill names, sorted (codes follow names)
     req_ptr: np.ndarray
@@ -62,9 +63,12 @@ def prepare(
         counts.drop_duplicates("team")["department"].to_numpy()
     ]
 
-    total = scores["total_tasks"].to_numpy(dtype=np.float64)
+    # People scored on KPIs alone have no tasks to count: they neither weigh on nor relieve
+    # their team's workload, so they count as the department median.
+    total = scores["total_tasks"].to_numpy(dtype=np.float64, na_value=np.nan)
+    measured = ~np.isnan(total)
     median = pd.Series(total).groupby(department).transform("median").to_numpy()
-    workload = np.divide(total, median, out=np.ones_like(total), where=median != 0)
+    workload = np.divide(total, median, out=np.ones_like(total), where=measured & (median != 0))
 
     req = requirements.loc[:, ["job_title", "skill", "required_level"]].dropna()
     skills = np.array(sorted(req["skill"].astype(str).unique()), dtype=object)
@@ -91,6 +95,7 @@ def prepare(
         tier=tier.astype(np.int64),
         score=scores["score"].to_numpy(dtype=np.float64),
         workload=workload,
+        measured=measured,
         title=title.astype(np.int64),
         skills=skills,
         req_ptr=req_ptr,

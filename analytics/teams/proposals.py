@@ -127,8 +127,8 @@ def evaluate_proposal(
     return {"departments": report_departments, "teams": report_teams}
 
 
-def _rounded(values: Mapping[str, float], digits: int) -> dict[str, float]:
-    return {k: round(float(v), digits) for k, v in values.items()}
+def _rounded(values: Mapping[str, float | None], digits: int) -> dict[str, float | None]:
+    return {k: None if v is None else round(float(v), digits) for k, v in values.items()}
 
 
 def _team_metrics(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def _team_metrics(row: Mapping[str, Any]) -> dict[str, Any]:
         if key == "missing_skills":
             out[key] = [str(s) for s in value]
         elif isinstance(value, (float, np.floating)):
-            out[key] = round(float(value), 4)
+            out[key] = None if np.isnan(value) else round(float(value), 4)
         elif isinstance(value, (int, np.integer)):
             out[key] = int(value)
         else:

@@ -93,6 +93,7 @@ class _Department:
         self.movable = ~managers[rows]
         self.tier = pop.tier[rows]
         self.workload = pop.workload[rows]
+        self.measured = bool(pop.measured[rows].any())
         t = len(teams)
         self.n = np.bincount(self.team, minlength=t).astype(np.float64)
         self.high = np.bincount(self.team[self.tier == HIGH], minlength=t).astype(np.float64)
@@ -161,7 +162,9 @@ class _Department:
         return np.where(alone, second[team], top[team])
 
     def objective(self) -> dict[str, float]:
-        return department_imbalance(self.n, self.high, self.low, self.work, self.coverage)
+        return department_imbalance(
+            self.n, self.high, self.low, self.work, self.coverage, self.measured
+        )
 
     def _term(self, n, high, low, work) -> np.ndarray:
         """Per-team tier + workload term (times N): the part of the objective in closed form."""
@@ -176,7 +179,7 @@ class _Department:
             "tier_medium": int(self.med[t]),
             "tier_low": int(self.low[t]),
             "skill_coverage": float(self.coverage[t]),
-            "average_workload": float(self.work[t] / self.n[t]),
+            "average_workload": float(self.work[t] / self.n[t]) if self.measured else None,
         }
 
     def candidate_pairs(self) -> np.ndarray:

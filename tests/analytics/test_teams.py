@@ -108,6 +108,39 @@ def test_workload_is_one_where_the_department_median_is_zero():
     assert by_team["workload_cv"].tolist() == [0.0, 0.0, 0.0]
 
 
+def test_people_without_task_records_leave_the_workload_unmeasured_not_zero():
+    # Team B has no task records at all (scored on KPIs alone); in A only A3 has none.
+    scores = EXAMPLE_SCORES.assign(total_tasks=[10, 20, None, None, None, None, 5, 5, 5]).astype(
+        {"total_tasks": "Float64"}
+    )
+    by_team = team_composition(scores, EXAMPLE_SKILLS, EXAMPLE_REQUIREMENTS).set_index("team")
+    # D's median of the measured (10, 20) is 15; A3 counts as the median, 1.
+    assert by_team.loc["A", "average_workload"] == pytest.approx((10 / 15 + 20 / 15 + 1) / 3)
+    assert pd.isna(by_team.loc["B", "average_workload"])
+    assert pd.isna(by_team.loc["B", "workload_cv"])
+
+
+def test_a_department_without_task_records_has_no_workload_imbalance():
+    unmeasured = SPLIT.assign(total_tasks=None).astype({"total_tasks": "Float64"})
+    (swap,) = suggest_changes(
+        unmeasured, NO_SKILLS, NO_REQUIREMENTS, set(), InsightsConfig()
+    ).to_dict("records")
+    # The same swap as with tasks, measured on tiers alone.
+    assert (swap["employee_id"], swap["other_employee_id"]) == ("A1", "B1")
+    assert swap["imbalance_after"] == pytest.approx(1 / 3)
+    assert swap["details"]["workload_imbalance"] == {"before": None, "after": None}
+    assert all(t["average_workload"] is None for t in swap["details"]["teams_after"])
+    report = evaluate_proposal(
+        unmeasured, NO_SKILLS, NO_REQUIREMENTS, set(),
+        [{"employee_id": "A1", "to_team": "B"}, {"employee_id": "B1", "to_team": "A"}],
+        InsightsConfig(),
+    )  # fmt: skip
+    (department,) = report["departments"]
+    assert department["before"]["workload_imbalance"] is None
+    assert department["improvement"] == pytest.approx(2 / 3)
+    assert all(t["after"]["average_workload"] is None for t in report["teams"])
+
+
 def test_objective_on_the_worked_example():
     # No move at all is not allowed, so measure the example through a proposal's "before".
     report = evaluate_proposal(

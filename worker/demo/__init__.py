@@ -1,8 +1,12 @@
 """A synthetic but believable organisation, for demos, tests and benchmarks.
 
 One module per part: `departments` (the fixed story), `catalogue` (titles, skills, role
-requirements), `hierarchy` (the org chart), `people`, `task_records`, `surveys`, `skills`,
-`training`, and `organisation`, which generates them all from independent random streams.
+requirements), `hierarchy` (the org chart), `people`, `task_records`, `kpi_values` (custom
+KPIs, scorecards and their monthly values), `surveys`, `skills`, `training`, and
+`organisation`, which generates them all from independent random streams. `profiles` holds
+the other companies (a restaurant group, a sales organisation, a remote-first company);
+the story below is the default one, and the others follow it with their own departments,
+KPIs and scorecards.
 
 The story: a ten-year-old company run by one CEO (the first hire, ``E00001``). Below the
 CEO sit seven departments of very different sizes (Engineering is the largest, People

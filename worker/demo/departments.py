@@ -1,10 +1,42 @@
-"""The company's departments (size, workload, title ladder, skills, teams) and the
-executive office above them: the fixed story an organisation follows. `TASK_COMPANY` is the
-default (task-based) organisation; the other demo profiles bring companies of their own."""
+"""The company's departments (size, workload, title ladder, skills, teams, scorecard) and
+the executive office above them: the fixed story an organisation follows. `TASK_COMPANY` is
+the default (task-based) organisation; `worker.demo.profiles` brings the others."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from store.datasets import BUILTIN_KPIS
+
+# A scorecard: (kpi_id, weight) pairs. Empty: the default scorecard (the task measures).
+Scorecard = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A custom KPI of a demo company, and how a person's monthly value comes about.
+
+    The value moves with the person's ability in the KPI's good direction: `effect` is the
+    change of the latent per unit of ability, `noise` the month-to-month spread around it.
+    How the latent becomes a value depends on `kind`: "share" (a percentage around
+    `typical`, on the logit scale), "rating" (`typical` + latent on [`low`, `high`]),
+    "amount" (`typical` × e^latent) or "count" (Poisson around `typical` × e^latent).
+    `drift_effect` > 0 makes the KPI follow where the person's ability is heading (its change
+    per month) as well as where it is: after-hours load rises before the scores fall."""
+
+    kpi_id: str
+    name: str
+    unit: str
+    direction: str  # higher_is_better or lower_is_better
+    aggregation: str  # mean or sum, over the months of a scoring window
+    description: str
+    kind: str
+    typical: float
+    effect: float
+    noise: float
+    low: float = 0.0
+    high: float = 100.0
+    drift_effect: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -19,6 +51,16 @@ class Department:
     head: str
     skills: tuple[str, ...]  # the department's craft skills
     teams: tuple[str, ...]
+    scorecard: Scorecard = ()  # of every title in the department; () = the default
+
+    @property
+    def uses_tasks(self) -> bool:
+        """Whether its people are scored on task records (and so have them)."""
+        return uses_tasks(self.scorecard)
+
+
+def uses_tasks(scorecard: Scorecard) -> bool:
+    return not scorecard or any(kpi in BUILTIN_KPIS for kpi, _ in scorecard)
 
 
 # fmt: off
@@ -95,12 +137,20 @@ SHARED_SKILLS = (
 
 @dataclass(frozen=True)
 class Company:
-    """The departments below the CEO, and the CEO's own department, team and title."""
+    """The departments below the CEO, the CEO's own department, team, title and
+    scorecard, and the custom KPIs the scorecards name."""
 
     departments: tuple[Department, ...]
     ceo_department: str = CEO_DEPARTMENT
     ceo_team: str = CEO_TEAM
     ceo_title: str = CEO_TITLE
+    ceo_scorecard: Scorecard = ()
+    kpis: tuple[Kpi, ...] = ()
+
+    @property
+    def scorecards(self) -> tuple[Scorecard, ...]:
+        """Per department index, the CEO's department last (as `People.department`)."""
+        return (*(d.scorecard for d in self.departments), self.ceo_scorecard)
 
 
 TASK_COMPANY = Company(DEPARTMENTS)

@@ -10,8 +10,8 @@ import pandas as pd
 from store.datasets import DATASETS
 from worker.demo.catalogue import build_catalogue, requirements_frame
 from worker.demo.departments import TASK_COMPANY, Company
-from worker.demo.frames import empty_dataset_frame
 from worker.demo.hierarchy import build_hierarchy
+from worker.demo.kpi_values import kpi_values, kpis_frame, scorecards_frame
 from worker.demo.people import build_people, employees_frame
 from worker.demo.skills import assessed_skills
 from worker.demo.surveys import survey_answers
@@ -44,8 +44,8 @@ def generate_organisation(
     # Independent streams, so that e.g. a longer window leaves the organisation unchanged.
     # Spawned children depend only on their position, so adding a stream at the end leaves
     # the others (and all earlier data) unchanged.
-    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train = map(
-        np.random.default_rng, np.random.SeedSequence(seed).spawn(7)
+    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train, rng_kpi = map(
+        np.random.default_rng, np.random.SeedSequence(seed).spawn(8)
     )
     end = np.datetime64(end_period, "D")
     cat = build_catalogue(company, rng_cat)
@@ -64,8 +64,9 @@ def generate_organisation(
         "role-requirements": requirements_frame(cat),
         "training-programs": programs,
         "training-completions": training_completions,
+        # A company without KPIs of its own has its people scored on the default scorecard.
+        "kpis": kpis_frame(company),
+        "scorecards": scorecards_frame(company, cat, people),
+        "kpi-values": kpi_values(people, company, months, end, rng_kpi, training),
     }
-    # The task-based organisation is scored on the default scorecard: no KPIs of its own.
-    for name in ("kpis", "kpi-values", "scorecards"):
-        frames[name] = empty_dataset_frame(name)
     return {name: frames[name] for name in DATASETS}

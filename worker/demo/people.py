@@ -11,7 +11,7 @@ import pandas as pd
 
 from worker.demo.catalogue import Catalogue
 from worker.demo.departments import Company
-from worker.demo.frames import as_dates, dataset_frame
+from worker.demo.frames import as_dates, dataset_frame, month_index
 from worker.demo.hierarchy import CEO, HEAD, LEAD, MEMBER, Org
 
 _SPAN_YEARS = 10.0  # the company's age: the CEO's tenure, the longest possible
@@ -159,3 +159,26 @@ def employees_frame(
             "hire_date": as_dates(people.hire),
         },
     )
+
+
+def person_months(
+    p: People, months: int, end: np.datetime64, who: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each person-month of the window from the hire month on: (person, month within the
+    window, months per person), person by person. `who` (a mask) leaves the others out."""
+    last = month_index(end)
+    first = last - months + 1
+    start = (np.clip(month_index(p.hire), first, last + 1) - first).astype(np.int32)
+    count = months - start
+    if who is not None:
+        count[~who] = 0
+    emp = np.repeat(np.arange(len(p.ids), dtype=np.int32), count)
+    month = np.arange(len(emp), dtype=np.int32)
+    month -= np.repeat((np.cumsum(count) - count).astype(np.int32), count)
+    month += np.repeat(start, count)
+    return emp, month, count
+
+
+def ability_in(p: People, emp: np.ndarray, month: np.ndarray, months: int) -> np.ndarray:
+    """Ability in each row's month: `ability` is now, `slope` says how it got there."""
+    return p.ability[emp] + p.slope[emp] * (month - (months - 1))

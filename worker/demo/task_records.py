@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from store.datasets import DATASETS
-from worker.demo.departments import Company
+from worker.demo.departments import Company, uses_tasks
 from worker.demo.frames import dataset_frame, month_index, sigmoid
-from worker.demo.people import People
+from worker.demo.people import People, ability_in, person_months
 from worker.demo.training import Training
 
 _LEAVE_RATE = 0.015  # person-months with no tasks at all
@@ -25,21 +25,14 @@ def task_records(
 ) -> pd.DataFrame:
     # Arrays here have one entry per record (~11 per person): kept few, narrow and freed
     # early, so that a million employees fit in a couple of GiB.
-    n = len(p.ids)
     last = month_index(end)
     first = last - months + 1
-    # Each person's records run from their hire month (or the window's start) to the end.
-    hire_month = month_index(p.hire)
-    start = (np.clip(hire_month, first, last + 1) - first).astype(np.int32)
-    count = months - start
-    emp = np.repeat(np.arange(n, dtype=np.int32), count)
+    # Each person's records run from their hire month (or the window's start) to the end;
+    # only the people scored on task measures have them.
+    who = np.array([uses_tasks(s) for s in company.scorecards])[p.department]
+    emp, month, count = person_months(p, months, end, who)
     rows = len(emp)
-    month = np.arange(rows, dtype=np.int32)
-    month -= np.repeat((np.cumsum(count) - count).astype(np.int32), count)
-    month += start[emp]
-
-    # Ability now is `ability`; `slope` says how it got there month by month.
-    a = p.ability[emp] + p.slope[emp] * (month - (months - 1))
+    a = ability_in(p, emp, month, months)
 
     # Expected tasks: the department's workload, less for leaders (they manage) and seniors
     # (fewer but larger tasks), the person's appetite and ability, and the month's ups and
@@ -60,7 +53,7 @@ def task_records(
     month_start = p.hire.astype("datetime64[M]")
     days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start).astype(np.int64)
     day = (p.hire - month_start.astype("datetime64[D]")).astype(np.int64)  # 0-based
-    joined = np.flatnonzero(hire_month >= first)
+    joined = np.flatnonzero((month_index(p.hire) >= first) & (count > 0))
     first_rows = (np.cumsum(count) - count)[joined]
     expected[first_rows] *= ((days_in_month - day) / days_in_month)[joined]
 
