@@ -36,10 +36,12 @@ COPY store ./store
 COPY worker ./worker
 RUN /opt/epa/bin/python -m compileall -q /app
 # gunicorn_conf puts PROMETHEUS_MULTIPROC_DIR under /tmp when it is unset; /tmp is the one
-# writable path (an emptyDir in the chart, --tmpfs with docker run --read-only).
+# writable path (an emptyDir in the chart, --tmpfs with docker run --read-only), so
+# matplotlib (the report charts) keeps its font cache there too.
 ENV PATH=/opt/epa/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 USER 10001:10001
 EXPOSE 8000
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz itself and ignores this instruction.

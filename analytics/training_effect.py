@@ -58,6 +58,8 @@ EFFECTIVENESS_COLUMNS = (
     "ci_high",
 )
 METRICS = ("score", "completion_rate")
+# A t interval needs at least this many participants; below it the effect is one person's.
+MIN_PARTICIPANTS = 2
 # Training months measured per run: older completions were measured by earlier runs.
 MEASURED_TRAINING_MONTHS = 12
 # Comparison colleagues per job title: a seeded sample beyond this many keeps the matrices
@@ -307,7 +309,7 @@ def training_effectiveness(
         n = by.size()
         sd = by["effect"].std(ddof=1)
         half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-        half = half.where(n >= 2)
+        half = half.where(n >= MIN_PARTICIPANTS)
         frames.append(
             pd.DataFrame(
                 {

@@ -55,6 +55,7 @@ RULES: dict[str, frozenset[str]] = {
     "departments.TeamSuggestions": HR,
     "departments.DepartmentReportCsv": HR,
     "departments.DepartmentReportHtml": HR,
+    "teams.TeamReport": HR,
     # Run metadata is aggregate; analysis scores posted data and stores nothing.
     "models.RunList": STAFF,
     "models.CurrentRun": STAFF,

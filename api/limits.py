@@ -32,6 +32,7 @@ HEAVY_ENDPOINTS = frozenset(
         "departments.DepartmentReportCsv",
         "departments.DepartmentReportHtml",
         "employees.EmployeeReport",
+        "teams.TeamReport",
         *(f"ingest.{name.replace('-', '_')}" for name in DATASETS),
     }
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the outside tools the test suite runs for real: PostgreSQL server binaries,
-# Prometheus, promtool and the Pushgateway. Debian packages, installed with apt-get when we
-# are root; otherwise a clear message naming what is missing. Never a silent skip.
+# Prometheus, promtool, the Pushgateway and Chromium (headless, for screenshots of the
+# reports). Debian packages, installed with apt-get when we are root; otherwise a clear
+# message naming what is missing. Never a silent skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

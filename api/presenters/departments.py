@@ -8,6 +8,7 @@ from analytics.teams import TEAM_COMPOSITION_COLUMNS, TEAM_SUGGESTION_COLUMNS
 from analytics.training_effect import EFFECTIVENESS_COLUMNS
 from analytics.trends import trend_flags
 from api.presenters.common import rounded, tiers
+from api.presenters.reports import csv_effects
 
 _SUMMARY_FIELDS = (
     "department",
@@ -90,7 +91,8 @@ REPORT_CSV_COLUMNS = {
     ),
     # The stored tables' columns, less what the department already says.
     "training-demand": tuple(c for c in DEMAND_COLUMNS if c not in ("level", "department", "team")),
-    "training-effectiveness": EFFECTIVENESS_COLUMNS,
+    # note: "too few participants" where no interval can be given.
+    "training-effectiveness": (*EFFECTIVENESS_COLUMNS, "note"),
     "suggestions": (
         *(c for c in TEAM_SUGGESTION_COLUMNS if c not in ("department", "details")),
         "improvement",
@@ -129,6 +131,6 @@ def report_csv_rows(report: dict, section: str) -> list[dict]:
         ]
     return {
         "training-demand": report["demand"],
-        "training-effectiveness": report["effects"],
+        "training-effectiveness": csv_effects(report["effects"]),
         "suggestions": report["suggestions"],
     }[section]

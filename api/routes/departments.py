@@ -19,9 +19,17 @@ from api.presenters.departments import (
     present_department,
     report_csv_rows,
 )
+from api.presenters.reports import (
+    effect_rows,
+    group_charts,
+    labeller,
+    month_label,
+    natural_key,
+    trend_rule,
+)
 from api.presenters.teams import present_suggestion, present_team
 from api.presenters.training import group_effects
-from api.reports import csv_response, document_body, html_response
+from api.reports import csv_response, document_body, html_response, kpi_names, scored_rows
 from api.schemas.common import TREND_RULE, ErrorResponseSchema
 from api.schemas.departments import (
     DepartmentListSchema,
@@ -116,32 +124,38 @@ def _report(conn, department: str) -> dict:
     )
     skills = {d["skill"] for d in demand}
     effects = [e for e in training_queries.training_effectiveness(conn) if e["skill"] in skills]
+    teams = team_queries.teams(conn, scope=EVERYONE, department=department, limit=100_000)
     return {
         "department": department,
         "trend": trend,
         "summary": summary,
-        "teams": [
-            present_team(t)
-            for t in team_queries.teams(conn, scope=EVERYONE, department=department, limit=100_000)
-        ],
+        "teams": sorted((present_team(t) for t in teams), key=lambda t: natural_key(t["team"])),
         "demand": demand,
         "effects": effects,
         "suggestions": [
             present_suggestion(r)
             for r in team_queries.team_suggestions(conn, scope=EVERYONE, department=department)
         ],
-        "employees": queries.department_employees(conn, department),
+        "employees": sorted(
+            queries.department_employees(conn, department),
+            key=lambda e: (natural_key(e["team"]), e["employee_id"]),
+        ),
     }
 
 
-def _read_report(department: str, **details) -> dict:
-    """The report, read in one transaction and audited (it lists individuals), found or not."""
+def _read_report(department: str, *, figures: bool = False, **details) -> dict:
+    """The report, read in one transaction and audited (it lists individuals), found or not;
+    with `figures`, also what its page draws and labels with."""
     with get_db().transaction() as conn:
         try:
             report = _report(conn, department)
         except ApiError:
             audit.record_read(conn, "department_report_read", department, found=False, **details)
             raise
+        if figures:
+            report["threshold"] = trend_threshold(require_current_run(conn))
+            report["kpi_names"] = kpi_names(conn)
+            report["results"] = scored_rows(conn, department, None, len(report["employees"]))
         audit.record_read(
             conn,
             "department_report_read",
@@ -183,6 +197,23 @@ class DepartmentReportHtml(MethodView):
     def get(self, department: str):
         """The department report as a printable page: summary and trend, teams, training
         demand and effectiveness, suggested team changes and every employee's figures."""
-        report = _read_report(department, format="html")
-        report["effects"] = group_effects(report["effects"])
-        return html_response("department_report.html", rule=TREND_RULE, **report)
+        report = _read_report(department, figures=True, format="html")
+        programs = group_effects(report.pop("effects"))
+        label = labeller(report.pop("kpi_names"))
+        charts = group_charts(
+            department,
+            report["employees"],
+            report["trend"]["runs"],
+            report.pop("results"),
+            programs,
+            label,
+        )
+        return html_response(
+            "department_report.html",
+            rule=trend_rule(report.pop("threshold")),
+            label=label,
+            month=month_label,
+            charts=charts,
+            effects=effect_rows(programs),
+            **report,
+        )

@@ -8,10 +8,12 @@ from flask_smorest import Blueprint
 
 from api import audit
 from api.auth import current_scope
+from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
 from api.errors import ApiError
 from api.presenters.employees import present, run_points, trend
-from api.reports import document_body, html_response
+from api.presenters.reports import employee_charts, labeller, month_label, trend_rule
+from api.reports import document_body, html_response, kpi_names
 from api.schemas.common import TREND_RULE, ErrorResponseSchema
 from api.schemas.employees import (
     EmployeeResultSchema,
@@ -169,11 +171,17 @@ class EmployeeReport(MethodView):
             found = _scoped_result(conn, employee_id, "employee_report_read")
             gaps = queries.skill_gaps(conn, employee_id, scope=scope)
             recs = queries.recommendations(conn, employee_id, scope=scope)
+            threshold = trend_threshold(require_current_run(conn))
+            label = labeller(kpi_names(conn))
+        result = present(found["result"])
         return html_response(
             "employee_report.html",
             employee=found["employee"],
-            result=present(found["result"]),
+            result=result,
             gaps=gaps,
             recommendations=recs,
-            rule=TREND_RULE,
+            rule=trend_rule(threshold),
+            label=label,
+            month=month_label,
+            charts=employee_charts(result, label),
         )

@@ -1,5 +1,5 @@
-"""Team composition of the current run, and the evaluation of a proposed composition
-before anyone is moved."""
+"""Team composition of the current run, the team report for HR meetings, and the
+evaluation of a proposed composition before anyone is moved."""
 
 from __future__ import annotations
 
@@ -10,10 +10,20 @@ from analytics.config import InsightsConfig
 from analytics.teams import ProposalError, evaluate_proposal
 from api import audit
 from api.auth import current_scope
-from api.current_run import require_current_run
+from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
 from api.errors import ApiError
+from api.presenters.reports import (
+    effect_rows,
+    group_charts,
+    labeller,
+    month_label,
+    months_before,
+    trend_rule,
+)
 from api.presenters.teams import present_suggestion, present_team, present_team_run
+from api.presenters.training import group_effects
+from api.reports import document_body, html_response, kpi_names, scored_rows
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.teams import (
     EvaluationSchema,
@@ -22,8 +32,10 @@ from api.schemas.teams import (
     TeamDetailSchema,
     TeamPageSchema,
 )
+from store.queries import departments as department_queries
 from store.queries import teams as queries
 from store.queries import training as training_queries
+from store.scope import EVERYONE
 
 blp = Blueprint(
     "teams",
@@ -106,6 +118,81 @@ class Team(MethodView):
             "training_demand": demand,
             "suggestions": [present_suggestion(s) for s in suggestions],
         }
+
+
+def _team_report(conn, team: str) -> dict:
+    """Everything a team report shows, read in one transaction and audited (it lists
+    individuals), found or not."""
+    run = require_current_run(conn)
+    rows = queries.teams(conn, scope=EVERYONE, department=None, team=team, limit=1)
+    if not rows:
+        audit.record_read(conn, "team_report_read", team, found=False)
+        raise ApiError(404, f"no team {team!r} in the current run")
+    department = rows[0]["department"]
+    members = department_queries.department_employees(conn, department, team)
+    demand = sorted(
+        training_queries.training_demand(
+            conn, level="team", department=department, team=team, scope=EVERYONE
+        ),
+        key=lambda d: (-(d["training_hours"] or 0), d["skill"]),
+    )
+    skills = {d["skill"] for d in demand}
+    report = {
+        "run": run,
+        "team": present_team(rows[0]),
+        "runs": [present_team_run(h) for h in queries.team_history(conn, team, scope=EVERYONE)],
+        "members": members,
+        "demand": demand,
+        "programs": group_effects(
+            [e for e in training_queries.training_effectiveness(conn) if e["skill"] in skills]
+        ),
+        "suggestions": [
+            present_suggestion(s) for s in queries.team_suggestions(conn, scope=EVERYONE, team=team)
+        ],
+        "kpi_names": kpi_names(conn),
+        "results": scored_rows(conn, department, team, len(members)),
+    }
+    audit.record_read(conn, "team_report_read", team, found=True, count=len(members))
+    return report
+
+
+@blp.route("/<string:team>/report.html")
+class TeamReport(MethodView):
+    @blp.response(200, content_type="text/html", description="A printable HTML page.")
+    @blp.doc(responses=document_body("text/html", "A printable HTML page."))
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown team.")
+    def get(self, team: str):
+        """The team report as a printable page for HR: summary and trend with charts,
+        mean points per KPI, training demand and effectiveness, the suggested changes that
+        involve the team and every member's figures."""
+        with get_db().transaction() as conn:
+            report = _team_report(conn, team)
+        run, label = report.pop("run"), labeller(report.pop("kpi_names"))
+        programs = report.pop("programs")
+        charts = group_charts(
+            team, report["members"], report["runs"], report.pop("results"), programs, label
+        )
+        months = [
+            {
+                **point,
+                "period_end": months_before(run["as_of"], point["window"])
+                if run["as_of"]
+                else None,
+            }
+            for point in report["team"]["trend"]["trajectory"]
+        ]
+        return html_response(
+            "team_report.html",
+            run_id=run["run_id"],
+            as_of=run["as_of"],
+            months=months,
+            rule=trend_rule(trend_threshold(run)),
+            label=label,
+            month=month_label,
+            charts=charts,
+            effects=effect_rows(programs),
+            **report,
+        )
 
 
 def _problem(problem: dict) -> dict:

@@ -54,10 +54,10 @@ def department_trend(conn: connection, department: str) -> dict | None:
     return {"windows": windows, "runs": runs}
 
 
-def department_employees(conn: connection, department: str) -> list[dict]:
-    """One row per employee of the department in the current run, with the figures a
-    department report lists: result, percentile, trend, prediction, anomaly, skill gaps and
-    the first recommended program."""
+def department_employees(conn: connection, department: str, team: str | None = None) -> list[dict]:
+    """One row per employee of the department (or of one of its teams) in the current run,
+    with the figures a report lists: result, percentile, trend, prediction, anomaly, skill
+    gaps and the first recommended program."""
     return fetch_all(
         conn,
         """SELECT s.employee_id, e.name, s.team, s.job_title,
@@ -77,6 +77,7 @@ def department_employees(conn: connection, department: str) -> list[dict]:
            LEFT JOIN training_recommendations t
                   ON t.run_id = s.run_id AND t.employee_id = s.employee_id AND t.rank = 1
            WHERE s.department = %(department)s
+             AND (%(team)s::text IS NULL OR s.team = %(team)s)
            ORDER BY s.team, s.employee_id""",
-        {"department": department},
+        {"department": department, "team": team},
     )

@@ -39,6 +39,7 @@ EXPECTED = {
     ("GET", "/api/v1/departments/<string:department>/team-suggestions"): HR,
     ("GET", "/api/v1/departments/<string:department>/report.csv"): HR,
     ("GET", "/api/v1/departments/<string:department>/report.html"): HR,
+    ("GET", "/api/v1/teams/<string:team>/report.html"): HR,
     ("GET", "/api/v1/models"): STAFF,
     ("GET", "/api/v1/models/current"): STAFF,
     ("GET", "/api/v1/models/<int:run_id>"): STAFF,

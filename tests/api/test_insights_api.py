@@ -259,12 +259,12 @@ def test_the_department_csv_report_has_one_row_per_employee(scored_client, db):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert sorted(r["employee_id"] for r in rows) == current_ids(
         db, f"s.department = '{department}'"
     )
     teams = scored_client.get(f"/api/v1/departments/{department}/report.csv?section=teams")
-    team_rows = list(csv.DictReader(io.StringIO(teams.get_data(as_text=True))))
+    team_rows = list(csv.DictReader(io.StringIO(teams.get_data().decode("utf-8-sig"))))
     assert sum(int(r["members"]) for r in team_rows) == len(rows)
 
 
@@ -281,6 +281,74 @@ def test_the_department_html_report_is_a_printable_page_under_a_strict_policy(sc
         assert employee_id in page
     for heading in ("Teams", "Training demand", "Training effectiveness", "Employees"):
         assert f"<h2>{heading}" in page
+
+
+def test_the_team_report_is_a_printable_page_of_its_members_under_a_strict_policy(
+    scored_client, db
+):
+    team, department = query(
+        db,
+        """SELECT c.team, c.department FROM team_composition c JOIN model_runs r USING (run_id)
+           WHERE r.is_current ORDER BY c.members DESC, c.team LIMIT 1""",
+    )[0]
+    response = scored_client.get(f"/api/v1/teams/{team}/report.html")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"] == REPORT_CSP
+    page = response.get_data(as_text=True)
+    assert "<script" not in page and f"<h1>{team}</h1>" in page and department in page
+    for employee_id in current_ids(db, f"s.team = '{team}'"):
+        assert employee_id in page
+    for heading in ("Summary", "Training demand", "Training effectiveness", "Members"):
+        assert f"<h2>{heading}" in page
+    assert scored_client.get("/api/v1/teams/Nowhere/report.html").status_code == 404
+
+
+# What the analytics call things, which a report for a meeting must not show.
+JARGON = ("window-0", "window 0", "P(", "p_low", "kpi:", "robust_z", "tenure_years", "_")
+
+
+def test_the_reports_speak_plain_language(scored_client, db):
+    department = query(db, "SELECT min(department) FROM employees")[0][0]
+    team = query(db, "SELECT min(team) FROM employees WHERE department = %s", (department,))[0][0]
+    person = current_ids(db, "s.predicted_tier IS NOT NULL")[0]
+    for path in (
+        f"/api/v1/departments/{department}/report.html",
+        f"/api/v1/teams/{team}/report.html",
+        f"/api/v1/employees/{person}/report",
+    ):
+        # The charts' base64 holds neither "(", ":" nor "_"; their alt text is checked too.
+        page = scored_client.get(path).get_data(as_text=True)
+        for jargon in JARGON:
+            assert jargon not in page, (path, jargon)
+        assert "Latest month" in page, path
+        assert "Chance of Low tier" in page, path
+
+
+def test_training_with_too_few_participants_is_marked_so_in_the_reports(scored_client, db):
+    rows = query(
+        db,
+        """SELECT DISTINCT d.department FROM training_demand d
+           JOIN training_effectiveness e USING (run_id, skill)
+           JOIN model_runs r USING (run_id)
+           WHERE r.is_current AND d.level = 'department' AND e.participants < 2
+           ORDER BY 1""",
+    )
+    assert rows, "the demo has training measured on a single participant"
+    department = rows[0][0]
+    page = scored_client.get(f"/api/v1/departments/{department}/report.html").text
+    assert "too few participants" in page
+    response = scored_client.get(
+        f"/api/v1/departments/{department}/report.csv",
+        query_string={"section": "training-effectiveness"},
+    )
+    effects = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert effects
+    for row in effects:
+        too_few = int(row["participants"]) < 2
+        assert row["note"] == ("too few participants" if too_few else ""), row
+        if not too_few:
+            assert row["ci_low"] and row["ci_high"], row
 
 
 def test_a_manager_sees_only_teams_all_of_whose_members_report_to_them(
