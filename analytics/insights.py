@@ -32,6 +32,7 @@ def derive_insights(
     completions: pd.DataFrame,
     monthly_activity: pd.DataFrame,
     managers: Collection[str],
+    monthly_kpis: pd.DataFrame | None = None,
     config: AnalysisConfig = DEFAULT_CONFIG,
     insights: InsightsConfig = DEFAULT_INSIGHTS,
 ) -> dict[str, pd.DataFrame]:
@@ -67,6 +68,8 @@ def derive_insights(
             config,
             insights,
             as_of,
+            scorecards=result.scorecards,
+            monthly_kpis=monthly_kpis,
         ),
         "team_composition": teams,
         "team_suggestions": suggest_changes(

@@ -120,6 +120,8 @@ class AnalysisResult:
     metrics: dict[str, Any]
     models: dict[str, Any] = field(default_factory=dict)
     department_trends: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # What scored whom: the default scorecard and the custom ones by job title.
+    scorecards: Scorecards | None = None
 
 
 def analyze(
@@ -233,6 +235,7 @@ def analyze(
         metrics=metrics,
         models=models,
         department_trends=department_trends(scored, window_tiers),
+        scorecards=scorecards,
     )
 
 

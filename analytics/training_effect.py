@@ -6,6 +6,11 @@ Rule (k = `InsightsConfig.effect_months`, months are monthly periods):
 - Monthly measures: each month's population is scored with `analytics.scoring.score_window`
   (peer groups as in the run's config); the completion rate is completed / total tasks.
   A month without tasks (leave) says nothing about the effect and is not counted.
+  With custom scorecards (analytics.scorecards) each month is scored by them instead: a
+  person on a scorecard with task measures counts in the months they had tasks, as above;
+  one on a KPI-only scorecard in the months with a value of one of its KPIs (the others
+  get the peer median, as in a run). The completion rate is counted only in months with
+  tasks, so a KPI-only organisation has a score effect and no completion effect.
 - A completion on a day of month m is measured over the k months before m and the k months
   after m (m itself, the training month, is left out). It is measurable when the participant
   has at least one counted month in each window, the after-window has ended by `as_of`
@@ -40,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.config import DEFAULT_CONFIG, DEFAULT_INSIGHTS, AnalysisConfig, InsightsConfig
+from analytics.scorecards import Scorecards, score_scorecards
 from analytics.scoring import score_window
 
 EFFECTIVENESS_COLUMNS = (
@@ -139,6 +145,82 @@ def _monthly_measures(
     )
 
 
+def _monthly_scorecard_measures(
+    activity: pd.DataFrame,
+    activity_code: np.ndarray,
+    kpi_values: pd.DataFrame,
+    kpi_code: np.ndarray,
+    emp_ids: pd.Index,
+    employees: pd.DataFrame,
+    scorecards: Scorecards,
+    config: AnalysisConfig,
+) -> pd.DataFrame:
+    """(emp, month, score, completion_rate) with each month scored by the scorecards; NaN
+    where the month does not count for that measure (see the module docstring)."""
+    info = employees.set_index("employee_id").reindex(emp_ids)
+    tasks = pd.DataFrame(
+        {
+            "emp": activity_code,
+            "month": _month_number(activity["period"]),
+            "total_tasks": activity["tasks_total"].to_numpy(dtype=np.int64),
+            "completed_tasks": activity["tasks_completed"].to_numpy(dtype=np.int64),
+            "hours_logged": activity["hours_logged"].to_numpy(dtype=np.float64),
+        }
+    )
+    values = pd.DataFrame(
+        {
+            "emp": kpi_code,
+            "month": _month_number(kpi_values["period"]),
+            "kpi_id": kpi_values["kpi_id"].astype(str).to_numpy(),
+            "value": kpi_values["value"].to_numpy(dtype=np.float64),
+        }
+    )
+    keys = scorecards.keys_of(info["job_title"])
+    value_keys = keys[values["emp"].to_numpy()]
+    on_tasks = np.full(len(keys), scorecards.default.uses_tasks)
+    own_kpi = np.zeros(len(values), dtype=bool)  # a KPI of the person's own scorecard
+    for key, card in scorecards.by_job_title.items():
+        on_tasks[keys == key] = card.uses_tasks
+        own_kpi |= (value_keys == key) & values["kpi_id"].isin(card.custom_kpis).to_numpy()
+    frames = []
+    for month in np.union1d(tasks["month"].unique(), values["month"].unique()):
+        worked = tasks[(tasks["month"] == month) & on_tasks[tasks["emp"].to_numpy()]]
+        month_values = values[(values["month"] == month).to_numpy() & own_kpi]
+        kpi_only = np.setdiff1d(month_values["emp"].unique(), worked["emp"].to_numpy())
+        kpi_only = kpi_only[~on_tasks[kpi_only]]
+        emps = np.concatenate([worked["emp"].to_numpy(), kpi_only]).astype(np.int64)
+        frame = pd.DataFrame(
+            {
+                "employee_id": emp_ids[emps].astype(str),
+                "job_title": info["job_title"].to_numpy()[emps],
+                "total_tasks": np.concatenate([worked["total_tasks"], np.zeros(len(kpi_only))]),
+                "completed_tasks": np.concatenate(
+                    [worked["completed_tasks"], np.zeros(len(kpi_only))]
+                ),
+                "hours_logged": np.concatenate([worked["hours_logged"], np.zeros(len(kpi_only))]),
+            }
+        )
+        if config.peer_group is not None and config.peer_group in info.columns:
+            frame[config.peer_group] = info[config.peer_group].to_numpy()[emps]
+        pivot = month_values.assign(employee_id=emp_ids[month_values["emp"]].astype(str))
+        pivot = pivot.pivot(index="employee_id", columns="kpi_id", values="value")
+        scored = score_scorecards(frame, scorecards, pivot, config, with_flags=False).frame
+        counted = ~on_tasks[emps] | (frame["total_tasks"].to_numpy() > 0)
+        frames.append(
+            pd.DataFrame({"emp": emps, "month": month,
+                          "score": np.where(counted, scored["score"].to_numpy(), np.nan)})
+        )  # fmt: skip
+    scores = pd.concat(frames, ignore_index=True) if frames else None
+    # The completion rate of everyone with tasks, whatever their scorecard.
+    with_tasks = tasks[tasks["total_tasks"] > 0]
+    completion = with_tasks.assign(
+        completion_rate=with_tasks["completed_tasks"] / with_tasks["total_tasks"]
+    )[["emp", "month", "completion_rate"]]
+    if scores is None:
+        return completion.assign(score=np.nan)
+    return scores.merge(completion, on=["emp", "month"], how="outer")
+
+
 def _empty_rows(program_ids: np.ndarray, programs: pd.DataFrame) -> pd.DataFrame:
     info = programs.set_index("program_id").reindex(program_ids)
     rows = pd.DataFrame(
@@ -164,6 +246,9 @@ def training_effectiveness(
     config: AnalysisConfig = DEFAULT_CONFIG,
     insights: InsightsConfig = DEFAULT_INSIGHTS,
     as_of: dt.date | None = None,
+    *,
+    scorecards: Scorecards | None = None,
+    monthly_kpis: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per program with completions up to `as_of` and per metric (score, completion_rate):
     the training_effectiveness columns (minus run_id), sorted by program_id then metric in
@@ -171,7 +256,9 @@ def training_effectiveness(
 
     monthly_activity: employee_id, period, tasks_total, tasks_completed, hours_logged (the
     months of `activity_months`); employees: employee_id, department, job_title (and the
-    config's peer-group column); completions: employee_id, program_id, completed_on."""
+    config's peer-group column); completions: employee_id, program_id, completed_on;
+    scorecards: the run's (None: everybody on the default scorecard); monthly_kpis:
+    employee_id, period, kpi_id, value of the same months (custom KPIs)."""
     if as_of is None:
         raise ValueError("as_of (the run's latest period) is required")
     k = insights.effect_months
@@ -184,17 +271,34 @@ def training_effectiveness(
     title_of = employees.set_index("employee_id")["job_title"]
     measured = done[(done["month"] >= first) & (done["month"] <= last)]
     measured = measured[measured["employee_id"].isin(title_of.index)].reset_index(drop=True)
-    if measured.empty or monthly_activity.empty:
+    by_scorecards = bool(scorecards and scorecards.by_job_title) and monthly_kpis is not None
+    if measured.empty or (monthly_activity.empty and not (by_scorecards and len(monthly_kpis))):
         return empty
 
     # Employees as integer codes from here on: one hash of the ids, not one per step.
-    emp_code, emp_ids = pd.factorize(monthly_activity["employee_id"])
-    emp_ids = pd.Index(np.asarray(emp_ids, dtype=object))  # plain, also from a categorical
-    peer = config.peer_group
-    peer_groups = None
-    if peer is not None and peer in employees.columns:
-        peer_groups = employees.set_index("employee_id")[peer].reindex(emp_ids).to_numpy()
-    measures = _monthly_measures(monthly_activity, emp_code, peer_groups, config)
+    if by_scorecards:
+        emp_ids = pd.Index(
+            pd.unique(np.concatenate([np.asarray(monthly_activity["employee_id"], dtype=object),
+                                      np.asarray(monthly_kpis["employee_id"], dtype=object)]))
+        )  # fmt: skip
+        measures = _monthly_scorecard_measures(
+            monthly_activity,
+            emp_ids.get_indexer(monthly_activity["employee_id"]),
+            monthly_kpis,
+            emp_ids.get_indexer(monthly_kpis["employee_id"]),
+            emp_ids,
+            employees,
+            scorecards,
+            config,
+        )
+    else:
+        emp_code, emp_ids = pd.factorize(monthly_activity["employee_id"])
+        emp_ids = pd.Index(np.asarray(emp_ids, dtype=object))  # plain, also from a categorical
+        peer = config.peer_group
+        peer_groups = None
+        if peer is not None and peer in employees.columns:
+            peer_groups = employees.set_index("employee_id")[peer].reindex(emp_ids).to_numpy()
+        measures = _monthly_measures(monthly_activity, emp_code, peer_groups, config)
     lo, hi = int(measured["month"].min()) - k, int(measured["month"].max()) + k
     measures = measures[(measures["month"] >= lo) & (measures["month"] <= hi)]
     code_title = title_of.reindex(emp_ids).to_numpy()
@@ -222,13 +326,16 @@ def training_effectiveness(
     in_rows = row_of_code[measures["emp"].to_numpy()]
     kept = measures[in_rows >= 0]
     r, c = in_rows[in_rows >= 0], kept["month"].to_numpy() - lo
-    counted = np.zeros((n_rows, n_months + 1))
-    np.add.at(counted[:, 1:], (r, c), 1.0)
-    cum_count = np.cumsum(counted, axis=1)
-    cum_value = {}
+    # Per metric, as a month may count for one measure and not the other (NaN).
+    cum_count, cum_value = {}, {}
     for metric in METRICS:
+        measure = kept[metric].to_numpy(dtype=np.float64)
+        ok = ~np.isnan(measure)
+        counted = np.zeros((n_rows, n_months + 1))
+        np.add.at(counted[:, 1:], (r[ok], c[ok]), 1.0)
+        cum_count[metric] = np.cumsum(counted, axis=1)
         value = np.zeros((n_rows, n_months + 1))
-        np.add.at(value[:, 1:], (r, c), kept[metric].to_numpy(dtype=np.float64))
+        np.add.at(value[:, 1:], (r[ok], c[ok]), measure[ok])
         cum_value[metric] = np.cumsum(value, axis=1)
     trained = np.zeros((n_rows, n_months + 1))
     t_code = emp_ids.get_indexer(done["employee_id"])
@@ -246,30 +353,28 @@ def training_effectiveness(
 
     per_completion = []
     n_titles = len(title_names)
-    # Bit i of a row: it is a comparison colleague for the i-th training month.
+    # Bit i of a row: it is a comparison colleague (on the score) for the i-th training month.
     comparison_bits = np.zeros(n_rows, dtype=np.int64)
     for bit, month in enumerate(np.unique(measured["month"])):
         j = int(month) - lo
-        n_before, n_after = window(cum_count, j - k, j), window(cum_count, j + 1, j + k + 1)
         busy = window(cum_trained, j - k, j + k + 1) > 0
-        valid = ~busy & (n_before > 0) & (n_after > 0)
-        n_comparison = np.bincount(row_title[valid], minlength=n_titles)
-        comparison_bits[valid] |= 1 << bit
         these = measured[(measured["month"] == month) & (measured["emp"] >= 0)]
         p_row = row_of_code[these["emp"].to_numpy()]
         p_title = row_title[p_row]
         out = pd.DataFrame(
-            {
-                "program_id": these["program_id"].to_numpy(),
-                "bit": bit,
-                "title": p_title,
-                "measurable": (n_before[p_row] > 0)
-                & (n_after[p_row] > 0)
-                & (n_comparison[p_title] > 0),
-            }
+            {"program_id": these["program_id"].to_numpy(), "bit": bit, "title": p_title}
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             for metric in METRICS:
+                n_before = window(cum_count[metric], j - k, j)
+                n_after = window(cum_count[metric], j + 1, j + k + 1)
+                valid = ~busy & (n_before > 0) & (n_after > 0)
+                n_comparison = np.bincount(row_title[valid], minlength=n_titles)
+                if metric == METRICS[0]:
+                    comparison_bits[valid] |= 1 << bit
+                out[f"{metric}_measurable"] = (
+                    (n_before[p_row] > 0) & (n_after[p_row] > 0) & (n_comparison[p_title] > 0)
+                )
                 before = window(cum_value[metric], j - k, j) / n_before
                 after = window(cum_value[metric], j + 1, j + k + 1) / n_after
                 c_before = np.bincount(row_title[valid], before[valid], n_titles) / n_comparison
@@ -280,7 +385,7 @@ def training_effectiveness(
                 out[f"{metric}_ca"] = c_after[p_title]
         per_completion.append(out)
     each = pd.concat(per_completion, ignore_index=True)
-    each = each[each["measurable"]]
+    each = each[each[[f"{m}_measurable" for m in METRICS]].any(axis=1)]
     if each.empty:
         return empty
 
@@ -297,11 +402,12 @@ def training_effectiveness(
 
     frames = []
     for metric in METRICS:
-        figures = each[["program_id"]].assign(
-            pb=each[f"{metric}_pb"],
-            pa=each[f"{metric}_pa"],
-            cb=each[f"{metric}_cb"],
-            ca=each[f"{metric}_ca"],
+        rows_of = each[each[f"{metric}_measurable"]]
+        figures = rows_of[["program_id"]].assign(
+            pb=rows_of[f"{metric}_pb"],
+            pa=rows_of[f"{metric}_pa"],
+            cb=rows_of[f"{metric}_cb"],
+            ca=rows_of[f"{metric}_ca"],
         )
         figures["effect"] = (figures.pa - figures.pb) - (figures.ca - figures.cb)
         by = figures.groupby("program_id")

@@ -9,10 +9,11 @@ covers the periods of the last `window_days` days up to its end. PostgreSQL aggr
 one row per employee and window.
 
 The HR insights (skills, training, teams) read skills, role requirements, programs,
-training completions, the monthly task records training effectiveness needs, and who
-manages whom. The large tables stream through COPY into pandas as well; task records are
-read only for the months of `analytics.training_effect.activity_months`, so a run without
-measurable completions reads none.
+training completions, the monthly task records and KPI values training effectiveness
+needs, and who manages whom. The large tables stream through COPY into pandas as well; task
+records and KPI values are read only for the months of
+`analytics.training_effect.activity_months`, so a run without measurable completions reads
+none.
 """
 
 from __future__ import annotations
@@ -175,6 +176,9 @@ class InsightInputs:
     # months training effectiveness needs only
     monthly_activity: pd.DataFrame
     managers: set[str] = field(default_factory=set)  # employee_ids with direct reports
+    # employee_id, period (datetime64), kpi_id, value: the same months, KPIs that some
+    # scorecard uses only
+    monthly_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _copy(
@@ -183,6 +187,12 @@ def _copy(
     frame = read_frame(conn, query, params, dtype=dtypes, keep_default_na=False, na_values=[""])
     for column in dates:
         frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+    return frame
+
+
+def _empty(dtypes: dict) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
 
@@ -235,6 +245,8 @@ def read_insight_inputs(
         "tasks_completed": "int64",
         "hours_logged": "float64",
     }
+    kpi_dtypes = {"employee_id": "category", "period": "category", "kpi_id": "category",
+                  "value": "float64"}  # fmt: skip
     if months:
         activity = _copy(
             conn,
@@ -244,9 +256,17 @@ def read_insight_inputs(
             activity_dtypes,
             dates=("period",),
         )
+        kpi_values = _copy(
+            conn,
+            "SELECT employee_id, period, kpi_id, value FROM kpi_values "
+            "WHERE period = ANY(%(months)s::date[]) "
+            "AND kpi_id IN (SELECT kpi_id FROM scorecards)",
+            {"months": months},
+            kpi_dtypes,
+            dates=("period",),
+        )
     else:
-        activity = pd.DataFrame({c: pd.Series(dtype=t) for c, t in activity_dtypes.items()})
-        activity["period"] = pd.to_datetime(activity["period"])
+        activity, kpi_values = _empty(activity_dtypes), _empty(kpi_dtypes)
     with conn.cursor() as cur:
         cur.execute("SELECT DISTINCT manager_id FROM employees WHERE manager_id IS NOT NULL")
         managers = {row[0] for row in cur.fetchall()}
@@ -257,6 +277,7 @@ def read_insight_inputs(
         completions=completions,
         monthly_activity=activity,
         managers=managers,
+        monthly_kpis=kpi_values,
     )
 
 

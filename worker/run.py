@@ -239,6 +239,7 @@ def _train_and_publish(
             programs=inputs.programs,
             completions=inputs.completions,
             monthly_activity=inputs.monthly_activity,
+            monthly_kpis=inputs.monthly_kpis,
             managers=inputs.managers,
             config=config,
             insights=insights,

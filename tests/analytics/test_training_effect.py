@@ -3,6 +3,7 @@ against the change of comparable colleagues who took no training."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analytics.config import DEFAULT_CONFIG, InsightsConfig
+from analytics.scorecards import KpiFrames, resolve_scorecards
 from analytics.training_effect import (
     EFFECTIVENESS_COLUMNS,
     activity_months,
@@ -171,3 +173,63 @@ def test_result_has_the_table_columns_and_no_completions_give_no_rows():
         ACTIVITY.iloc[:0], ORG, completions(), PROGRAMS, DEFAULT_CONFIG, INSIGHTS, AS_OF
     )
     assert none.empty and list(none.columns) == list(EFFECTIVENESS_COLUMNS)
+
+
+# --------------------------------------------------------------------------- by scorecards
+
+SERVERS = employees(S="Server", D1="Server", D2="Server", P="SWE", C1="SWE", C2="SWE")
+SERVER_SCORECARDS = resolve_scorecards(
+    KpiFrames(
+        kpis=pd.DataFrame({"kpi_id": ["guest_satisfaction"], "direction": ["higher_is_better"]}),
+        scorecards=pd.DataFrame(
+            {"job_title": ["Server"], "kpi_id": ["guest_satisfaction"], "weight": [1.0]}
+        ),
+    )
+)
+UNCLIPPED = dataclasses.replace(DEFAULT_CONFIG, clip_quantiles=None)
+
+
+def satisfaction(values: dict[str, dict[int, float]]) -> pd.DataFrame:
+    rows = [
+        (e, month(m), "guest_satisfaction", v)
+        for e, months in values.items()
+        for m, v in months.items()
+    ]
+    return pd.DataFrame(rows, columns=["employee_id", "period", "kpi_id", "value"])
+
+
+def measure_by_scorecards(kpi_values: pd.DataFrame, tasks: pd.DataFrame, done: pd.DataFrame):
+    result = training_effectiveness(
+        tasks, SERVERS, done, PROGRAMS, UNCLIPPED, INSIGHTS, AS_OF,
+        scorecards=SERVER_SCORECARDS, monthly_kpis=kpi_values,
+    )  # fmt: skip
+    return result.set_index(["program_id", "metric"])
+
+
+def test_people_on_a_kpi_only_scorecard_get_a_score_effect_from_their_kpi_values_alone():
+    # S trains in March. Before: S 1, D1 2, D2 3 (scores 0, 50, 100 among the servers);
+    # after: S 3, D1 2, D2 1 (100, 50, 0). S: +100; colleagues: 0 and -100.
+    kpi_values = satisfaction(
+        {"S": {1: 1, 2: 1, 4: 3, 5: 3}, "D1": {1: 2, 2: 2, 4: 2, 5: 2},
+         "D2": {1: 3, 2: 3, 4: 1, 5: 1}}
+    )  # fmt: skip
+    no_tasks = ACTIVITY.iloc[:0]
+    found = measure_by_scorecards(kpi_values, no_tasks, completions(("S", "TP1", month(3))))
+    score = found.loc[("TP1", "score")]
+    assert (score.participants, score.comparison_employees) == (1, 2)
+    assert (score.participants_before, score.participants_after) == (0.0, 100.0)
+    assert (score.comparison_before, score.comparison_after) == (75.0, 25.0)
+    assert score.effect == pytest.approx(100 - (0 - 100) / 2)
+    # No task records: nothing to say about the completion rate.
+    rate = found.loc[("TP1", "completion_rate")]
+    assert rate.participants == 0 and np.isnan(rate.effect)
+
+
+def test_people_on_the_default_scorecard_are_measured_as_without_scorecards():
+    kpi_values = satisfaction({"S": {1: 1, 2: 1, 4: 3, 5: 3}, "D1": {1: 2, 4: 2}})
+    tasks = ACTIVITY[ACTIVITY["employee_id"].isin(["P", "C1", "C2"])]
+    done = completions(("P", "TP1", month(3)))
+    by_scorecards = measure_by_scorecards(kpi_values, tasks, done)
+    without = training_effectiveness(tasks, SERVERS, done, PROGRAMS, UNCLIPPED, INSIGHTS, AS_OF)
+    pd.testing.assert_frame_equal(by_scorecards, without.set_index(["program_id", "metric"]))
+    assert by_scorecards.loc[("TP1", "score")].participants == 1

@@ -80,7 +80,8 @@ def test_no_completions_means_no_task_records_are_read(conn):
     arrange(conn, [])
     inputs = read_insight_inputs(conn, AS_OF, INSIGHTS)
     assert inputs.completions.empty
-    assert inputs.monthly_activity.empty
+    assert inputs.monthly_activity.empty and inputs.monthly_kpis.empty
+    assert list(inputs.monthly_kpis.columns) == ["employee_id", "period", "kpi_id", "value"]
     assert list(inputs.monthly_activity.columns) == [
         "employee_id",
         "period",
@@ -110,6 +111,36 @@ def test_monthly_activity_covers_only_the_windows_around_measurable_completions(
     assert periods == [dt.date(2026, m, 1) for m in (1, 2, 3, 4, 5)]
     assert len(inputs.monthly_activity) == 2 * 5  # E2 and E3, the months of the windows
     assert set(inputs.monthly_activity.employee_id) == {"E2", "E3"}
+
+
+def test_kpi_values_of_the_same_months_are_read_for_kpis_a_scorecard_uses(conn):
+    arrange(conn, [{"employee_id": "E2", "program_id": "TP1", "completed_on": "2026-03-10"}])
+    store(
+        conn,
+        "kpis",
+        [
+            {"kpi_id": kpi, "name": kpi, "unit": "points", "direction": "higher_is_better"}
+            for kpi in ("guest_satisfaction", "unused")
+        ],
+    )
+    store(conn, "scorecards", [{"job_title": "Software Engineer", "kpi_id": "guest_satisfaction",
+                                "weight": 1.0}])  # fmt: skip
+    store(
+        conn,
+        "kpi-values",
+        [
+            {"employee_id": "E3", "period": dt.date(2026, m, 1).isoformat(), "kpi_id": kpi,
+             "value": float(m)}
+            for m in (1, 5, 6) for kpi in ("guest_satisfaction", "unused")
+        ],
+    )  # fmt: skip
+    kpis = read_insight_inputs(conn, AS_OF, INSIGHTS).monthly_kpis
+    # January and May are in the March completion's windows; June is not; `unused` scores no one.
+    found = zip(kpis.employee_id, kpis.period.dt.date, kpis.kpi_id, kpis.value, strict=True)
+    assert sorted(found) == [
+        ("E3", dt.date(2026, 1, 1), "guest_satisfaction", 1.0),
+        ("E3", dt.date(2026, 5, 1), "guest_satisfaction", 5.0),
+    ]
 
 
 def test_completions_after_the_runs_month_are_left_out(conn):
