@@ -88,6 +88,13 @@ README_GENERATOR := @bitnami/readme-generator-for-helm@2.7.2
 chart-docs: ## regenerate the chart's values table
 	npx --yes $(README_GENERATOR) --values helm/epa/values.yaml --readme helm/epa/README.md
 
+# The README's example responses against the running demo (`make run` in another shell);
+# tests/system/test_readme_examples.py fails when they drift.
+.PHONY: readme-examples
+readme-examples: setup ## check the README's example responses against the running demo (WRITE=1 rewrites the drifted ones)
+	EPA_URL=http://127.0.0.1:$(API_PORT) EPA_TOKEN=$$(cat .data/demo-token) \
+		$(BIN)/python scripts/readme_examples.py $(if $(WRITE),--write,--check)
+
 lint: setup ## ruff (lint and format check) and import-linter (the layers in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
