@@ -104,6 +104,19 @@ def activity_months(
     return [_as_date(int(m)) for m in needed]
 
 
+def _task_frame(activity: pd.DataFrame, emp_code: np.ndarray) -> pd.DataFrame:
+    """The monthly task records with employee codes, in the column names of scoring."""
+    return pd.DataFrame(
+        {
+            "emp": emp_code,
+            "month": _month_number(activity["period"]),
+            "total_tasks": activity["tasks_total"].to_numpy(dtype=np.int64),
+            "completed_tasks": activity["tasks_completed"].to_numpy(dtype=np.int64),
+            "hours_logged": activity["hours_logged"].to_numpy(dtype=np.float64),
+        }
+    )
+
+
 def _monthly_measures(
     activity: pd.DataFrame,
     emp_code: np.ndarray,
@@ -113,15 +126,7 @@ def _monthly_measures(
     """(emp, month, score, completion_rate) for months with tasks, `emp` being the
     employee's code; every month's whole population is scored together, as a run scores
     its window."""
-    frame = pd.DataFrame(
-        {
-            "emp": emp_code,
-            "month": _month_number(activity["period"]),
-            "total_tasks": activity["tasks_total"].to_numpy(dtype=np.int64),
-            "completed_tasks": activity["tasks_completed"].to_numpy(dtype=np.int64),
-            "hours_logged": activity["hours_logged"].to_numpy(dtype=np.float64),
-        }
-    )
+    frame = _task_frame(activity, emp_code)
     if peer_groups is not None:
         frame[config.peer_group] = peer_groups[emp_code]
     # Filled in place month by month: at scale the months hold ten million rows, and
@@ -158,15 +163,7 @@ def _monthly_scorecard_measures(
     """(emp, month, score, completion_rate) with each month scored by the scorecards; NaN
     where the month does not count for that measure (see the module docstring)."""
     info = employees.set_index("employee_id").reindex(emp_ids)
-    tasks = pd.DataFrame(
-        {
-            "emp": activity_code,
-            "month": _month_number(activity["period"]),
-            "total_tasks": activity["tasks_total"].to_numpy(dtype=np.int64),
-            "completed_tasks": activity["tasks_completed"].to_numpy(dtype=np.int64),
-            "hours_logged": activity["hours_logged"].to_numpy(dtype=np.float64),
-        }
-    )
+    tasks = _task_frame(activity, activity_code)
     values = pd.DataFrame(
         {
             "emp": kpi_code,

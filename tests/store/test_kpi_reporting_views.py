@@ -15,7 +15,10 @@ import pytest
 from psycopg2.extras import execute_values
 
 from tests.helpers import query
-from tests.store.test_complementary_suppression import assert_remainder_protected
+from tests.store.test_complementary_suppression import (
+    assert_remainder_protected,
+    set_min_group_size,
+)
 from tests.store.test_reporting_views import reader_url
 
 rows = partial(query, as_dicts=True)
@@ -100,11 +103,6 @@ def reader(database_url: str, restaurant) -> Iterator[psycopg2.extensions.connec
     connection = psycopg2.connect(reader_url(database_url))
     yield connection
     connection.close()
-
-
-def set_min_group_size(conn, size: int) -> None:
-    with conn, conn.cursor() as cur:
-        cur.execute("UPDATE reporting.settings SET min_group_size = %s", (size,))
 
 
 @pytest.mark.parametrize("k", (3, 5, 7))
