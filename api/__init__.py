@@ -16,9 +16,10 @@ from api import (
     json_provider,
     limits,
     metrics,
+    openapi,
     security_headers,
 )
-from api.routes import BLUEPRINTS
+from api.routes import BLUEPRINTS, docs
 from api.schemas.common import ErrorResponseSchema
 
 
@@ -43,12 +44,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Unknown query parameters are refused like unknown body fields (webargs drops them by
     # default): a misspelt filter such as ?teir=Low must not quietly answer for everybody.
     Blueprint.ARGUMENTS_PARSER.unknown = RAISE
-    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    # Link: a browser frontend reads the next page of a list from it (api.pagination).
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        expose_headers=["Link"],
+    )
     # The bearer scheme that api.auth marks every /api/v1 operation with.
     app.config.setdefault("API_SPEC_OPTIONS", auth.SPEC_OPTIONS)
-    api = EpaApi(app, spec_kwargs={"extra_plugins": [auth.BearerSecurityPlugin()]})
+    plugins = [auth.BearerSecurityPlugin(), openapi.OperationIdPlugin()]
+    api = EpaApi(app, spec_kwargs={"extra_plugins": plugins})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs.blp)  # through Flask: the docs page is no operation
     errors.register(app)
     security_headers.init_app(app)
     metrics.init_app(app, api)

@@ -1,10 +1,10 @@
 """Bearer-token authentication, role rules per endpoint, and request ids.
 
-Every `/api/v1` endpoint except the OpenAPI document needs a token, and so does the
-flask-bi drop-in `/analyze`; the probes and /metrics stay open. Which roles may call an
-endpoint is one table (`RULES`), keyed by Flask endpoint name: an endpoint missing from it
-is refused to everyone, and a test built from the app's URL map fails until it gets a
-rule. What a permitted caller then sees is narrowed again in the SQL (`store.scope`).
+Every `/api/v1` endpoint except the OpenAPI document and its docs page needs a token, and
+so does the flask-bi drop-in `/analyze`; the probes and /metrics stay open. Which roles may
+call an endpoint is one table (`RULES`), keyed by Flask endpoint name: an endpoint missing
+from it is refused to everyone, and a test built from the app's URL map fails until it
+gets a rule. What a permitted caller then sees is narrowed again in the SQL (`store.scope`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from store.tokens import Principal
 API_PREFIX = "/api/v1/"
 # Paths outside API_PREFIX that are the API all the same (the flask-bi drop-in).
 API_PATHS = frozenset({"/analyze"})
-PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
+# The OpenAPI document and the Swagger UI page on it (api.routes.docs) with its files.
+PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json", "docs.page", "docs.asset"})
 SECURITY_SCHEME = "bearerAuth"
 
 ALL_READERS = frozenset({"admin", "hr", "manager", "employee"})

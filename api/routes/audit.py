@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import pagination
 from api.db import get_db
 from api.schemas.audit import AuditArgsSchema, AuditPageSchema
 from store import audit
@@ -20,7 +21,7 @@ blp = Blueprint(
 @blp.route("")
 class AuditLog(MethodView):
     @blp.arguments(AuditArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, AuditPageSchema)
+    @blp.response(200, AuditPageSchema, headers=pagination.NEXT_LINK_HEADER)
     def get(self, limit: int, **filters):
         """Audit records, filtered by time range, action and token (keyset pagination)."""
         with get_db().connection() as conn:
@@ -33,4 +34,6 @@ class AuditLog(MethodView):
                 before=filters.get("before"),
                 limit=limit,
             )
-        return {"data": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}
+        return pagination.page(
+            {"data": rows}, "before", rows[-1]["id"] if len(rows) == limit else None
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import audit
+from api import audit, pagination
 from api.auth import current_scope
 from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
@@ -37,7 +37,7 @@ blp = Blueprint(
 @blp.route("")
 class EmployeeList(MethodView):
     @blp.arguments(ResultFilterSchema, location="query", as_kwargs=True)
-    @blp.response(200, ResultPageSchema)
+    @blp.response(200, ResultPageSchema, headers=pagination.NEXT_LINK_HEADER)
     def get(self, limit: int, after: str | None = None, **filters):
         """Current results, filtered, in employee_id order (keyset pagination)."""
         with get_db().transaction() as conn:
@@ -60,10 +60,11 @@ class EmployeeList(MethodView):
                 limit=limit,
                 count=len(rows),
             )
-        return {
-            "data": [present(r) for r in rows],
-            "next_after": rows[-1]["employee_id"] if len(rows) == limit else None,
-        }
+        return pagination.page(
+            {"data": [present(r) for r in rows]},
+            "after",
+            rows[-1]["employee_id"] if len(rows) == limit else None,
+        )
 
 
 @blp.route("/<string:employee_id>")

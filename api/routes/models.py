@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import audit
+from api import audit, pagination
 from api.db import get_db
 from api.errors import ApiError
 from api.schemas.common import ErrorResponseSchema
@@ -26,12 +26,14 @@ blp = Blueprint(
 @blp.route("")
 class RunList(MethodView):
     @blp.arguments(RunListArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, RunPageSchema)
+    @blp.response(200, RunPageSchema, headers=pagination.NEXT_LINK_HEADER)
     def get(self, limit: int, before: int | None = None):
         """Runs, newest first, held and failed ones included."""
         with get_db().connection() as conn:
             rows = queries.runs(conn, before=before, limit=limit)
-        return {"data": rows, "next_before": rows[-1]["run_id"] if len(rows) == limit else None}
+        return pagination.page(
+            {"data": rows}, "before", rows[-1]["run_id"] if len(rows) == limit else None
+        )
 
 
 @blp.route("/current")

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from analytics.config import InsightsConfig
 from analytics.teams import ProposalError, evaluate_proposal
-from api import audit
+from api import audit, pagination
 from api.auth import current_scope
 from api.current_run import require_current_run, trend_threshold
 from api.db import get_db
@@ -54,7 +54,7 @@ compositions = Blueprint(
 @blp.route("")
 class TeamList(MethodView):
     @blp.arguments(TeamArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, TeamPageSchema)
+    @blp.response(200, TeamPageSchema, headers=pagination.NEXT_LINK_HEADER)
     @blp.alt_response(404, schema=ErrorResponseSchema, description="No run has completed yet.")
     def get(self, limit: int, department: str | None = None, after: str | None = None):
         """Teams in name order (keyset pagination). Managers see the teams all of whose
@@ -72,11 +72,11 @@ class TeamList(MethodView):
                 limit=limit,
                 count=len(rows),
             )
-        return {
-            "run_id": run["run_id"],
-            "data": [present_team(r) for r in rows],
-            "next_after": rows[-1]["team"] if len(rows) == limit else None,
-        }
+        return pagination.page(
+            {"run_id": run["run_id"], "data": [present_team(r) for r in rows]},
+            "after",
+            rows[-1]["team"] if len(rows) == limit else None,
+        )
 
 
 @blp.route("/<string:team>")

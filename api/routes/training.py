@@ -8,7 +8,7 @@ import json
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import audit, json_provider
+from api import audit, json_provider, pagination
 from api.auth import current_scope
 from api.current_run import require_current_run
 from api.db import get_db
@@ -34,7 +34,7 @@ blp = Blueprint(
 @blp.route("/demand")
 class Demand(MethodView):
     @blp.arguments(DemandArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, DemandListSchema)
+    @blp.response(200, DemandListSchema, headers=pagination.NEXT_LINK_HEADER)
     @blp.alt_response(403, schema=ErrorResponseSchema, description="Managers: teams only.")
     def get(
         self,
@@ -74,11 +74,11 @@ class Demand(MethodView):
                 limit=limit,
                 count=len(rows),
             )
-        return {
-            "run_id": run["run_id"],
-            "data": rows,
-            "next_after": _encode_cursor(rows[-1]) if len(rows) == limit else None,
-        }
+        return pagination.page(
+            {"run_id": run["run_id"], "data": rows},
+            "after",
+            _encode_cursor(rows[-1]) if len(rows) == limit else None,
+        )
 
 
 def _encode_cursor(row: dict) -> str:

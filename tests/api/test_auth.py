@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from api import create_app
-from api.auth import is_api_path
+from api.auth import PUBLIC_ENDPOINTS, is_api_path
 from tests.conftest import ROOT
 from tests.helpers import issue_token, one, query
 
@@ -67,7 +67,14 @@ EXPECTED = {
     ("DELETE", "/api/v1/tokens/<string:token_id>"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
 }
-OPEN = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json")
+OPEN = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/static/swagger-ui-bundle.js",
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +101,7 @@ def served_routes(scored_app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
         for rule in scored_app.url_map.iter_rules()
-        if is_api_path(rule.rule) and not rule.endpoint.startswith("api-docs")
+        if is_api_path(rule.rule) and rule.endpoint not in PUBLIC_ENDPOINTS
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -159,7 +166,7 @@ def test_a_route_without_a_rule_is_refused_even_to_an_admin(scored_database_url)
         app.extensions["epa_db"].close()
 
 
-def test_probes_metrics_and_the_openapi_document_need_no_token(scored_app):
+def test_probes_metrics_the_openapi_document_and_its_docs_page_need_no_token(scored_app):
     client = scored_app.test_client()
     for path in OPEN:
         assert client.get(path).status_code == 200, path

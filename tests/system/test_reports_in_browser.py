@@ -8,8 +8,7 @@ Each chart draws in a colour of its own (api.report_charts), so the screenshot s
 charts rendered: a chart blocked by the policy, or broken, leaves its colour out. With
 UPDATE_SCREENSHOTS=1 the screenshots replace those of docs/images, which the README links.
 
-Chromium comes from scripts/ensure-tools.sh (Debian's chromium package). In CI a missing
-browser fails the test; elsewhere it is installed here when possible, else skipped.
+Chromium comes from the `chromium` fixture of tests/system/conftest.py.
 """
 
 from __future__ import annotations
@@ -40,20 +39,6 @@ CHART_COLOURS = {
     "training": (report_charts.EFFECT_COLOUR, 150),
 }
 EMBEDDED = re.compile(r'<img src="data:image/svg\+xml;base64,')
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        subprocess.run([ROOT / "scripts" / "ensure-tools.sh"], check=False)
-        found = shutil.which("chromium")
-    if found is None:
-        message = "chromium is not installed; run scripts/ensure-tools.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def screenshot(chromium: str, response, folder: Path, name: str) -> np.ndarray:
