@@ -28,7 +28,7 @@ DATABASE_URL ?= postgresql://$(DEMO_DATABASE)@127.0.0.1:$(PG_PORT)/$(DEMO_DATABA
 export DATABASE_URL
 
 .PHONY: help run test test-fast setup db db-stop migrate demo demo-token lint format manifests \
-	bench-load clean
+	image bench-load clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,6 +76,11 @@ run: demo demo-token ## set up, load the demo, train and serve the API
 	@echo "  curl -s -H \"Authorization: Bearer \$$EPA_TOKEN\" http://127.0.0.1:$(API_PORT)/api/v1/departments"
 	@echo
 	EPA_BIND=127.0.0.1:$(API_PORT) $(BIN)/gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+
+# The container image epa:<version of pyproject.toml>, with docker, podman or buildah
+# (whichever is here; without Docker Hub, buildah gets a debootstrap base, made once).
+image: ## build the container image epa:<version> (docker, podman or buildah)
+	./scripts/build-image.sh
 
 # k8s/: the Helm chart rendered with its default values (a test fails when it is stale).
 manifests: setup ## render the Helm chart into k8s/

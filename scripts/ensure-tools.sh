@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the outside tools the test suite runs for real: PostgreSQL server binaries,
-# Prometheus, promtool, the Pushgateway and Chromium (headless, for screenshots of the
-# reports). Debian packages, installed with apt-get when we are root; otherwise a clear
-# message naming what is missing. Never a silent skip.
+# Prometheus, promtool, the Pushgateway, Chromium (headless, for screenshots of the
+# reports) and, unless docker or podman can build images here, buildah and debootstrap (the
+# image test builds and runs the image with them). Debian packages, installed with apt-get
+# when we are root; otherwise a clear message naming what is missing. Never a silent skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,13 @@ command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+case "$(./scripts/build-image.sh builder 2>/dev/null)" in
+  docker | podman) ;;
+  *)
+    PATH="$PATH:/usr/sbin:/sbin" type -P buildah >/dev/null || missing+=(buildah)
+    PATH="$PATH:/usr/sbin:/sbin" type -P debootstrap >/dev/null || missing+=(debootstrap)
+    ;;
+esac
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

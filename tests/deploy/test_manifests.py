@@ -95,7 +95,16 @@ def test_render_manifests_check_reports_a_stale_k8s(tmp_path, monkeypatch):
 
 
 # What the image holds: the Python packages and the pins they install from.
-IMAGE_CONTENTS = {"pyproject.toml", "analytics", "api", "retraining", "settings", "store", "worker"}
+IMAGE_CONTENTS = {
+    "pyproject.toml",
+    "analytics",
+    "api",
+    "client",
+    "retraining",
+    "settings",
+    "store",
+    "worker",
+}
 
 
 @pytest.fixture(scope="module")
