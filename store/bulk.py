@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,12 +44,20 @@ class _CsvChunks:
     """A read-only file over a frame's CSV text, rendered a chunk of rows at a time as COPY
     reads it, so a million-row frame never exists as one string."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, on_rows: Callable[[int], None] | None) -> None:
         self._chunks = (
-            frame.iloc[start : start + COPY_CHUNK_ROWS].to_csv(index=False, header=False, na_rep="")
+            self._render(frame.iloc[start : start + COPY_CHUNK_ROWS], on_rows)
             for start in range(0, len(frame), COPY_CHUNK_ROWS)
         )
         self._current = io.StringIO()
+
+    @staticmethod
+    def _render(rows: pd.DataFrame, on_rows: Callable[[int], None] | None) -> str:
+        text = rows.to_csv(index=False, header=False, na_rep="")
+        if on_rows is not None:
+            # Told as the chunk is handed to COPY: the rows before it have reached the server.
+            on_rows(len(rows))
+        return text
 
     def read(self, size: int = -1) -> str:
         parts = []
@@ -83,13 +92,19 @@ def read_frame(
         return pd.read_csv(buffer, **read_csv)
 
 
-def copy_frame(conn: connection, table: sql.Composable, frame: pd.DataFrame) -> None:
-    """COPY a frame into `table` (columns named as the frame's) in PostgreSQL's CSV format."""
+def copy_frame(
+    conn: connection,
+    table: sql.Composable,
+    frame: pd.DataFrame,
+    on_rows: Callable[[int], None] | None = None,
+) -> None:
+    """COPY a frame into `table` (columns named as the frame's) in PostgreSQL's CSV format;
+    `on_rows(n)` is told of each chunk of n rows as it goes."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, frame.columns))
     )
     with conn.cursor() as cur:
-        cur.copy_expert(statement.as_string(conn), _CsvChunks(frame), size=COPY_READ_BYTES)
+        cur.copy_expert(statement.as_string(conn), _CsvChunks(frame, on_rows), size=COPY_READ_BYTES)
 
 
 def _unknown_reference_problems(conn: connection, dataset: Dataset) -> list[Problem]:
@@ -207,10 +222,15 @@ def unknown_references(conn: connection, dataset: Dataset, raw: pd.DataFrame) ->
     return problems
 
 
-def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
+def load(
+    conn: connection,
+    dataset: Dataset,
+    frame: pd.DataFrame,
+    on_rows: Callable[[int], None] | None = None,
+) -> LoadResult:
     """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
     for references to unknown employees or programs; the caller's transaction then rolls
-    back."""
+    back. `on_rows(n)` is told of each chunk of n rows staged."""
     table = sql.Identifier(dataset.table)
     with conn.cursor() as cur:
         if dataset is EMPLOYEES:
@@ -224,7 +244,7 @@ def load(conn: connection, dataset: Dataset, frame: pd.DataFrame) -> LoadResult:
         )
         cur.execute("ALTER TABLE staging ADD COLUMN _row integer")
     staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
-    copy_frame(conn, sql.Identifier("staging"), staged)
+    copy_frame(conn, sql.Identifier("staging"), staged, on_rows)
     with conn.cursor() as cur:
         # A fresh temp table has no statistics; without them the planner nested-loops the
         # reference checks below, which is quadratic on large batches.

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -109,10 +110,16 @@ def _for_copy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**text)
 
 
-def _copy_run_rows(conn: connection, table: str, run_id: int, frame: pd.DataFrame) -> None:
+def _copy_run_rows(
+    conn: connection,
+    table: str,
+    run_id: int,
+    frame: pd.DataFrame,
+    on_rows: Callable[[int], None] | None,
+) -> None:
     if frame.empty:
         return
-    copy_frame(conn, sql.Identifier(table), _for_copy(frame).assign(run_id=run_id))
+    copy_frame(conn, sql.Identifier(table), _for_copy(frame).assign(run_id=run_id), on_rows)
 
 
 def write_run_rows(
@@ -121,9 +128,11 @@ def write_run_rows(
     *,
     scores: pd.DataFrame,
     insights: Mapping[str, pd.DataFrame] | None = None,
+    on_rows: Callable[[str, int], None] | None = None,
 ) -> dict[str, float]:
     """Write all scores and insight tables of a run in the caller's transaction; returns
-    the seconds each table took to write, for the run's log."""
+    the seconds each table took to write, for the run's log. `on_rows(table, n)` is told of
+    each chunk of n rows written."""
     # The columns of `analytics.analyze(...).scores` are those of the scores table, and
     # each insight frame's are its table's (minus run_id).
     unknown = set(insights or {}) - set(INSIGHT_TABLES)
@@ -132,7 +141,8 @@ def write_run_rows(
     seconds = {}
     for table, frame in {"scores": scores, **(insights or {})}.items():
         started = time.perf_counter()
-        _copy_run_rows(conn, table, run_id, frame)
+        told = None if on_rows is None else partial(on_rows, table)
+        _copy_run_rows(conn, table, run_id, frame, told)
         seconds[table] = round(time.perf_counter() - started, 3)
     return seconds
 

@@ -16,11 +16,13 @@ from store import audit
 from store import migrate as migrations
 from store import runs as run_store
 from store import tokens as token_store
+from store.datasets import DATASETS
 from store.queries import runs as run_queries
 from worker import logs
 from worker.batch_metrics import run_and_push
 from worker.demo.profiles import PROFILES
 from worker.hold_checks import HoldLimits
+from worker.progress import Steps
 from worker.run import RunFailed, choose_as_of, execute_run, utc_now
 from worker.setting_options import current_settings, setting_option
 
@@ -211,17 +213,27 @@ def seed_demo(database_url: str, employees: int, seed: int, months: int, profile
 
     # The demo ends with the month a default run is as of: the last complete one.
     end_period = choose_as_of("complete", current_settings().timezone, utc_now())
-    frames = generate_organisation(
-        employees=employees,
-        seed=seed,
-        months=months,
-        end_period=end_period,
-        company=PROFILES[profile],
-    )
-    with psycopg2.connect(database_url, application_name="epa-seed") as conn:
-        for name, result in load_organisation(conn, frames):
-            log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
-    conn.close()
+    with Steps("seed-demo") as steps:
+        with steps.step("generate", total=len(DATASETS), unit="datasets") as making:
+            frames = generate_organisation(
+                employees=employees,
+                seed=seed,
+                months=months,
+                end_period=end_period,
+                company=PROFILES[profile],
+                on_dataset=lambda name: making.advance(1, name),
+            )
+        rows = sum(len(frame) for frame in frames.values())
+        with (
+            steps.step("load", total=rows) as loading,
+            psycopg2.connect(database_url, application_name="epa-seed") as conn,
+        ):
+            for name, result in load_organisation(
+                conn, frames, on_rows=lambda dataset, n: loading.advance(n, dataset)
+            ):
+                log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
+        conn.close()
+    log.info("demo organisation loaded", extra={"profile": profile, "seconds": steps.timings})
     click.echo(f"demo organisation ({profile}) of {employees} employees loaded")
 
 

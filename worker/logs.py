@@ -39,8 +39,22 @@ def json_formatter() -> JsonFormatter:
     )
 
 
+class _CurrentStderr:
+    """Whatever `sys.stderr` is at each write: while a progress bar is drawn it is the bar's
+    proxy, which prints each line above the bar instead of through it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
-    stream = sys.stderr if stream is None else stream
+    stream = _CurrentStderr() if stream is None else stream
     handler = logging.StreamHandler(stream)
     handler.setFormatter(TextFormatter() if stream.isatty() else json_formatter())
     root = logging.getLogger()

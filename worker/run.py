@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -23,6 +21,7 @@ from store import run_inputs, runs
 from store.queries.runs import current_run_id
 from store.run_profiles import run_profile
 from worker.hold_checks import HoldLimits, hold_reasons
+from worker.progress import Steps
 
 log = logging.getLogger("epa.worker.run")
 
@@ -81,19 +80,6 @@ def choose_as_of(mode: str, timezone: str, now: dt.datetime) -> dt.date:
     return (this_month - dt.timedelta(days=1)).replace(day=1)
 
 
-class _Stopwatch:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = round(time.perf_counter() - started, 3)
-
-
 def execute_run(
     database_url: str,
     *,
@@ -139,15 +125,17 @@ def execute_run(
         conn.commit()
         log.info("run started", extra={"run_id": run_id, "abandoned_runs": abandoned})
         try:
-            return _train_and_publish(
-                conn,
-                run_id,
-                _Window(as_of, window_days, rows_after),
-                keep_runs,
-                config,
-                insights,
-                hold_limits,
-            )
+            with Steps("run") as steps:
+                return _train_and_publish(
+                    conn,
+                    run_id,
+                    _Window(as_of, window_days, rows_after),
+                    keep_runs,
+                    config,
+                    insights,
+                    hold_limits,
+                    steps,
+                )
         except BaseException as exc:
             conn.rollback()
             runs.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
@@ -182,8 +170,8 @@ def _train_and_publish(
     config: AnalysisConfig,
     insights: InsightsConfig,
     hold_limits: HoldLimits,
+    clock: Steps,
 ) -> RunOutcome:
-    clock = _Stopwatch()
     as_of = window.as_of
     with clock.step("read"):
         if not run_inputs.has_records_up_to(conn, as_of):
@@ -254,8 +242,15 @@ def _train_and_publish(
         },
     )
 
-    with clock.step("write"):
-        write_seconds = runs.write_run_rows(conn, run_id, scores=result.scores, insights=tables)
+    rows_to_write = len(result.scores) + sum(len(frame) for frame in tables.values())
+    with clock.step("write", total=rows_to_write) as writing:
+        write_seconds = runs.write_run_rows(
+            conn,
+            run_id,
+            scores=result.scores,
+            insights=tables,
+            on_rows=lambda table, rows: writing.advance(rows, table),
+        )
         previous_id = current_run_id(conn)
         reasons = hold_reasons(
             run_profile(conn, run_id, rows_read),

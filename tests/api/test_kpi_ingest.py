@@ -214,9 +214,9 @@ def test_kpi_values_load_set_based_through_copy_and_one_upsert(loaded, conn, mon
     copies = []
     real_copy = bulk.copy_frame
 
-    def counting_copy(connection, table, frame):
+    def counting_copy(connection, table, frame, on_rows=None):
         copies.append(len(frame))
-        return real_copy(connection, table, frame)
+        return real_copy(connection, table, frame, on_rows)
 
     monkeypatch.setattr(bulk, "copy_frame", counting_copy)
     monkeypatch.setattr(bulk, "COPY_CHUNK_ROWS", 50)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,14 @@ def generate_organisation(
     months: int = 12,
     end_period: dt.date | None = None,
     company: Company = TASK_COMPANY,
+    on_dataset: Callable[[str], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One DataFrame per dataset of `store.datasets.DATASETS`, with its columns in order.
 
     `end_period` is the last monthly period (a first day of a month; default: the current
     month); task records cover the `months` periods up to and including it. For a given
     `end_period` not in the future, the result depends only on the arguments.
+    `on_dataset(name)` is told as each dataset is made.
     """
     if employees < 1:
         raise ValueError("employees must be at least 1")
@@ -56,17 +59,23 @@ def generate_organisation(
     training_completions, training = completions(
         people, cat, programs, gap_emp, gap_skill, end, rng_train
     )
-    frames = {
-        "employees": employees_frame(people, company, cat, org, rng_people),
-        "task-records": task_records(people, company, months, end, rng_work, training),
-        "surveys": survey_answers(people, months, end, end_period, rng_survey),
-        "skills": skills,
-        "role-requirements": requirements_frame(cat),
-        "training-programs": programs,
-        "training-completions": training_completions,
+    makers: dict[str, Callable[[], pd.DataFrame]] = {
+        "employees": lambda: employees_frame(people, company, cat, org, rng_people),
+        "task-records": lambda: task_records(people, company, months, end, rng_work, training),
+        "surveys": lambda: survey_answers(people, months, end, end_period, rng_survey),
+        "skills": lambda: skills,
+        "role-requirements": lambda: requirements_frame(cat),
+        "training-programs": lambda: programs,
+        "training-completions": lambda: training_completions,
         # A company without KPIs of its own has its people scored on the default scorecard.
-        "kpis": kpis_frame(company),
-        "scorecards": scorecards_frame(company, cat, people),
-        "kpi-values": kpi_values(people, company, months, end, rng_kpi, training),
+        "kpis": lambda: kpis_frame(company),
+        "scorecards": lambda: scorecards_frame(company, cat, people),
+        "kpi-values": lambda: kpi_values(people, company, months, end, rng_kpi, training),
     }
+    # Made in this order (each draws from its stream in turn), so the data stay as they were.
+    frames = {}
+    for name, make in makers.items():
+        frames[name] = make()
+        if on_dataset is not None:
+            on_dataset(name)
     return {name: frames[name] for name in DATASETS}
