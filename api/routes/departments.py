@@ -105,8 +105,14 @@ class TeamSuggestions(MethodView):
         }
 
 
-def _report(conn, department: str) -> dict:
-    """Everything a department report shows, read in one transaction."""
+# A printed report lists at most this many people and teams, so it stays a few hundred
+# kilobytes at any size of department; the CSV holds them all.
+REPORT_LIST_LIMIT = 200
+
+
+def _report(conn, department: str, *, listed: int | None = None) -> dict:
+    """Everything a department report shows, read in one transaction; with `listed`, at
+    most that many employees (those to look at first) and teams (the lowest-scoring)."""
     trend = _trend_of(conn, department)
     summary = next(
         (
@@ -124,38 +130,51 @@ def _report(conn, department: str) -> dict:
     )
     skills = {d["skill"] for d in demand}
     effects = [e for e in training_queries.training_effectiveness(conn) if e["skill"] in skills]
-    teams = team_queries.teams(conn, scope=EVERYONE, department=department, limit=100_000)
+    teams = [
+        present_team(t)
+        for t in team_queries.teams(conn, scope=EVERYONE, department=department, limit=1_000_000)
+    ]
+    teams_total = len(teams)
+    if listed is not None and teams_total > listed:
+        teams = sorted(teams, key=lambda t: (t["average_score"] is None, t["average_score"] or 0))
+        teams = teams[:listed]
+    employees = queries.department_employees(conn, department, first=listed)
+    everyone = summary["employees"] if summary else 0
+    if len(employees) == everyone:  # all of them: in team order, as the CSV
+        employees.sort(key=lambda e: (natural_key(e["team"]), e["employee_id"]))
     return {
         "department": department,
         "trend": trend,
         "summary": summary,
-        "teams": sorted((present_team(t) for t in teams), key=lambda t: natural_key(t["team"])),
+        "teams_total": teams_total,
+        "teams": sorted(teams, key=lambda t: natural_key(t["team"])),
         "demand": demand,
         "effects": effects,
         "suggestions": [
             present_suggestion(r)
             for r in team_queries.team_suggestions(conn, scope=EVERYONE, department=department)
         ],
-        "employees": sorted(
-            queries.department_employees(conn, department),
-            key=lambda e: (natural_key(e["team"]), e["employee_id"]),
-        ),
+        "employees": employees,
+        "employees_total": everyone,
     }
 
 
-def _read_report(department: str, *, figures: bool = False, **details) -> dict:
+def _read_report(
+    department: str, *, figures: bool = False, listed: int | None = None, **details
+) -> dict:
     """The report, read in one transaction and audited (it lists individuals), found or not;
-    with `figures`, also what its page draws and labels with."""
+    with `figures`, also what its page draws and labels with (over everyone, however many
+    are `listed`)."""
     with get_db().transaction() as conn:
         try:
-            report = _report(conn, department)
+            report = _report(conn, department, listed=listed)
         except ApiError:
             audit.record_read(conn, "department_report_read", department, found=False, **details)
             raise
         if figures:
             report["threshold"] = trend_threshold(require_current_run(conn))
             report["kpi_names"] = kpi_names(conn)
-            report["results"] = scored_rows(conn, department, None, len(report["employees"]))
+            report["results"] = scored_rows(conn, department, None, report["employees_total"])
         audit.record_read(
             conn,
             "department_report_read",
@@ -197,16 +216,12 @@ class DepartmentReportHtml(MethodView):
     def get(self, department: str):
         """The department report as a printable page: summary and trend, teams, training
         demand and effectiveness, suggested team changes and every employee's figures."""
-        report = _read_report(department, figures=True, format="html")
+        report = _read_report(department, figures=True, format="html", listed=REPORT_LIST_LIMIT)
         programs = group_effects(report.pop("effects"))
         label = labeller(report.pop("kpi_names"))
+        results = report.pop("results")  # everyone's, however many the page lists
         charts = group_charts(
-            department,
-            report["employees"],
-            report["trend"]["runs"],
-            report.pop("results"),
-            programs,
-            label,
+            department, results, report["trend"]["runs"], results, programs, label
         )
         return html_response(
             "department_report.html",

@@ -54,10 +54,20 @@ def department_trend(conn: connection, department: str) -> dict | None:
     return {"windows": windows, "runs": runs}
 
 
-def department_employees(conn: connection, department: str, team: str | None = None) -> list[dict]:
+# The order of the people to look at first: flagged as unusual, then predicted to be Low
+# next, then declining, then by score from the lowest.
+ATTENTION_ORDER = """s.is_anomaly DESC, (s.predicted_tier = 'Low') DESC NULLS LAST,
+                  (s.trend = 'declining') DESC NULLS LAST, s.score ASC NULLS LAST, s.employee_id"""
+
+
+def department_employees(
+    conn: connection, department: str, team: str | None = None, first: int | None = None
+) -> list[dict]:
     """One row per employee of the department (or of one of its teams) in the current run,
     with the figures a report lists: result, percentile, trend, prediction, anomaly, skill
-    gaps and the first recommended program."""
+    gaps and the first recommended program. In team order; with `first`, only the first
+    that many people to look at first, in that order."""
+    order = "s.team, s.employee_id" if first is None else ATTENTION_ORDER
     return fetch_all(
         conn,
         """SELECT s.employee_id, e.name, s.team, s.job_title,
@@ -78,6 +88,8 @@ def department_employees(conn: connection, department: str, team: str | None = N
                   ON t.run_id = s.run_id AND t.employee_id = s.employee_id AND t.rank = 1
            WHERE s.department = %(department)s
              AND (%(team)s::text IS NULL OR s.team = %(team)s)
-           ORDER BY s.team, s.employee_id""",
-        {"department": department, "team": team},
+           ORDER BY """
+        + order
+        + " LIMIT %(first)s",
+        {"department": department, "team": team, "first": first},
     )

@@ -109,3 +109,63 @@ def test_teams_are_listed_in_natural_order_in_the_department_report(database_url
         assert [r["team"] for r in rows] == expected
     finally:
         app.extensions["epa_db"].close()
+
+
+def test_a_large_department_report_lists_the_people_to_look_at_first_and_the_csv_everyone(
+    database_url, monkeypatch
+):
+    from api.routes import departments
+
+    monkeypatch.setattr(departments, "REPORT_LIST_LIMIT", 3)
+    seed_demo(database_url, employees=300)
+    execute_run(database_url)
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT s.department FROM scores s GROUP BY s.department
+               ORDER BY count(DISTINCT s.team) DESC, s.department LIMIT 1"""
+        )
+        (department,) = cur.fetchone()
+        cur.execute(
+            """SELECT employee_id, is_anomaly, predicted_tier, trend, score, team
+               FROM scores WHERE department = %s""",
+            (department,),
+        )
+        people = cur.fetchall()
+        cur.execute(
+            "SELECT team, average_score FROM team_composition WHERE department = %s",
+            (department,),
+        )
+        teams = cur.fetchall()
+    conn.close()
+    assert len(people) > 3 and len(teams) > 3
+    first = sorted(
+        people,
+        key=lambda p: (not p[1], p[2] != "Low", p[3] != "declining", p[4], p[0]),
+    )[:3]
+    lowest_teams = {t for t, _ in sorted(teams, key=lambda t: t[1])[:3]}
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    try:
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(database_url)}"
+        page = client.get(f"/api/v1/departments/{department}/report.html").text
+        listed = page.split("<h2>Employees</h2>")[1]
+        shown = re.findall(r"<span class=\"note\">(\w+) · ", listed)
+        assert shown == [p[0] for p in first]
+        assert f"The 3 of {len(people)} people to look at first" in listed
+        teams_table = page.split("<h2>Teams</h2>")[1].split("</table>")[0]
+        assert set(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">", teams_table)) == (
+            lowest_teams
+        )
+        assert f"of {len(teams)}; every team is in the" in teams_table
+
+        everyone = client.get(f"/api/v1/departments/{department}/report.csv?section=employees")
+        rows = list(csv.DictReader(io.StringIO(everyone.get_data().decode("utf-8-sig"))))
+        assert sorted(r["employee_id"] for r in rows) == sorted(p[0] for p in people)
+        all_teams = client.get(f"/api/v1/departments/{department}/report.csv?section=teams")
+        assert len(list(csv.DictReader(io.StringIO(all_teams.get_data().decode("utf-8-sig"))))) == (
+            len(teams)
+        )
+    finally:
+        app.extensions["epa_db"].close()
