@@ -215,7 +215,8 @@ class DepartmentReportHtml(MethodView):
     @blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown department.")
     def get(self, department: str):
         """The department report as a printable page: summary and trend, teams, training
-        demand and effectiveness, suggested team changes and every employee's figures."""
+        demand and effectiveness, suggested team changes, and the figures of the people to
+        look at first (everyone in a department of up to 200; the CSV lists all)."""
         report = _read_report(department, figures=True, format="html", listed=REPORT_LIST_LIMIT)
         programs = group_effects(report.pop("effects"))
         label = labeller(report.pop("kpi_names"))
