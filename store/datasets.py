@@ -13,7 +13,7 @@ import pandas as pd
 Kind = Literal["text", "int", "float", "date"]
 
 # No period or event EPA records happened before this; an earlier date is a typo or a
-# placeholder (0001-01-01, 1900-01-01), and would stretch every window back to it.
+# stand-in for "unknown" (0001-01-01, 1900-01-01), and would stretch every window back to it.
 EARLIEST_DATE = dt.date(1970, 1, 1)
 
 

@@ -44,9 +44,13 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
 
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_every_dataset_of_a_profile_passes_the_ingest_validation(organisations, profile):
+    checked = 0
     for name, frame in organisations[profile].items():
         if len(frame):
-            validate(frame, DATASETS[name])  # raises naming row and column
+            validated = validate(frame, DATASETS[name])  # raises naming row and column
+            assert len(validated) == len(frame), name
+            checked += 1
+    assert checked >= 7  # employees, task records or KPI values, skills, training, ...
 
 
 def test_the_task_profile_is_the_default_organisation_and_has_no_kpis(organisations):
