@@ -237,3 +237,72 @@ def test_a_flag_is_shown_only_for_a_department_its_trend_shows(conn, reader, org
         )
     }
     assert flags == window0 == {"Engineering", "Sales", "Support"}
+
+
+@pytest.fixture
+def activity_and_skills(conn, organisation) -> None:
+    """Two months of task records for everyone, one required skill that half the people
+    lack, a program that builds it, and the current run's department demand for it."""
+    everyone = people()
+    sizes = department_sizes()
+    with conn, conn.cursor() as cur:
+        execute_values(
+            cur,
+            "INSERT INTO task_records (employee_id, period, tasks_total, tasks_completed, "
+            "hours_logged) VALUES %s",
+            [(e, dt.date(2026, m, 1), 10, 5 + i % 5, 40.0)
+             for m in (8, 9) for i, (e, _, _) in enumerate(everyone)],
+        )  # fmt: skip
+        cur.execute(
+            "INSERT INTO role_skill_requirements (job_title, skill, required_level, importance) "
+            "VALUES ('Specialist', 'SQL', 3, 1.0)"
+        )
+        execute_values(
+            cur,
+            "INSERT INTO employee_skills (employee_id, skill, level) VALUES %s",
+            [(e, "SQL", 1 + i % 4) for i, (e, _, _) in enumerate(everyone)],
+        )
+        cur.execute(
+            "INSERT INTO training_programs (program_id, name, skill, level_gain, duration_hours) "
+            "VALUES ('P1', 'SQL basics', 'SQL', 1, 8), ('P2', 'SQL in depth', 'SQL', 2, 16)"
+        )
+        execute_values(
+            cur,
+            "INSERT INTO training_demand (run_id, level, department, skill, employees_with_gap, "
+            "total_gap_levels, program_id, program_name, training_hours) VALUES %s",
+            [(organisation, "department", d, "SQL", n, n, "P1", "SQL basics", 8.0 * n)
+             for d, n in sizes.items()],
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("k", MINIMUMS)
+def test_activity_skill_gaps_and_demand_isolate_no_department(conn, reader, activity_and_skills, k):
+    set_min_group_size(conn, k)
+    sizes = department_sizes()
+    views = (
+        ("activity_by_department_month", "month"),
+        ("skill_gaps_by_department", "skill"),
+        ("training_demand_by_department", "program_id"),
+        ("training_demand_by_department_run", "program_id"),
+    )
+    for view, parent in views:
+        shown = defaultdict(set)
+        for r in rows(reader, f"SELECT {parent} AS parent, department FROM reporting.{view}"):
+            shown[r["parent"]].add(r["department"])
+        assert shown, (view, k)
+        for group, departments in shown.items():
+            assert_remainder_protected(f"{view} {group}", sizes, departments, k)
+
+
+def test_a_one_person_department_is_hidden_with_the_next_smallest_in_every_view(
+    reader, activity_and_skills
+):
+    # At the default minimum (5), Legal (1) is hidden with Finance (12) everywhere.
+    for view in (
+        "activity_by_department_month",
+        "skill_gaps_by_department",
+        "training_demand_by_department",
+        "training_demand_by_department_run",
+    ):
+        shown = {r["department"] for r in rows(reader, f"SELECT department FROM reporting.{view}")}
+        assert shown == {"Engineering", "Sales", "Support"}, view
