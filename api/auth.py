@@ -63,6 +63,9 @@ RULES: dict[str, frozenset[str]] = {
     "models.Run": STAFF,
     # Changing which run the API serves is an operator's decision.
     "models.Promote": ADMIN,
+    # Group figures by protected attribute: HR's, to review with the people concerned.
+    "models.CurrentFairness": HR,
+    "models.RunFairness": HR,
     "analyze.Analyze": STAFF,
     "analyze_compat.Analyze": STAFF,
     "retrain.Retrain": ADMIN,
@@ -71,6 +74,8 @@ RULES: dict[str, frozenset[str]] = {
     "tokens.Token": ADMIN,
     "audit.AuditLog": ADMIN,
     **{f"ingest.{name.replace('-', '_')}": WRITERS for name in DATASETS},
+    # Protected attributes are HR's alone: the ingest role's automation never carries them.
+    "ingest.protected_attributes": HR,
     # KPI definitions and scorecards are no personal data; removing them is HR's.
     "kpis.KpiList": ALL_READERS,
     "kpis.Kpi": HR,

@@ -356,6 +356,23 @@ SCORECARDS = Dataset(
     kpi_refs=("kpi_id",),
 )
 
+# --- trust: protected attributes, kept apart from everything the models read ---
+
+PROTECTED_ATTRIBUTES = Dataset(
+    name="protected-attributes",
+    table="protected_attributes",
+    key=("employee_id", "attribute"),
+    description="One employee's group in one protected attribute (age_band / 50+). Read by "
+    "the fairness audit of each run only: never a model feature, never shown per person. "
+    "Admin and HR only.",
+    fields=(
+        EMPLOYEE_ID,
+        Field("attribute", "text", "The attribute (age_band, gender, ...).", max_length=100),
+        Field("group", "text", "The employee's group in the attribute (50+, ...).", max_length=100),
+    ),
+    employee_refs=("employee_id",),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -369,6 +386,7 @@ DATASETS: dict[str, Dataset] = {
         KPIS,
         KPI_VALUES,
         SCORECARDS,
+        PROTECTED_ATTRIBUTES,
     )
 }
 
@@ -385,4 +403,5 @@ LOAD_ORDER = (
     "kpis",
     "scorecards",
     "kpi-values",
+    "protected-attributes",
 )

@@ -356,3 +356,28 @@ def read_kpi_inputs(conn: connection, as_of: dt.date, window_days: int = 90) -> 
         {"employee_id": str, "window": "int64", "kpi_id": "category", "value": "float64"},
     )
     return KpiInputs(kpis=kpis, scorecards=scorecards, values=values)
+
+
+# --- inputs of the fairness audit -------------------------------------------------------
+
+
+def read_protected_attributes(conn: connection) -> pd.DataFrame:
+    """employee_id, attribute, group of everyone with a protected attribute. The fairness
+    audit alone calls this, after the models are fitted and scored: the fit never sees it."""
+    return _copy(
+        conn,
+        'SELECT employee_id, attribute, "group" FROM protected_attributes',
+        {},
+        {"employee_id": str, "attribute": str, "group": str},
+    )
+
+
+def read_min_group_size(conn: connection) -> int:
+    """The smallest group a published figure may describe (reporting.settings, migration
+    0002), read by the audit so that it suppresses as the reporting views do."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT min_group_size FROM reporting.settings")
+        row = cur.fetchone()
+    if row is None:
+        raise ValueError("reporting.settings has no row: the minimum group size is unknown")
+    return int(row[0])

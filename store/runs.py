@@ -128,18 +128,23 @@ def write_run_rows(
     *,
     scores: pd.DataFrame,
     insights: Mapping[str, pd.DataFrame] | None = None,
+    fairness: pd.DataFrame | None = None,
     on_rows: Callable[[str, int], None] | None = None,
 ) -> dict[str, float]:
-    """Write all scores and insight tables of a run in the caller's transaction; returns
-    the seconds each table took to write, for the run's log. `on_rows(table, n)` is told of
-    each chunk of n rows written."""
-    # The columns of `analytics.analyze(...).scores` are those of the scores table, and
-    # each insight frame's are its table's (minus run_id).
+    """Write all scores, insight tables and the fairness audit of a run in the caller's
+    transaction; returns the seconds each table took to write, for the run's log.
+    `on_rows(table, n)` is told of each chunk of n rows written."""
+    # The columns of `analytics.analyze(...).scores` are those of the scores table, each
+    # insight frame's are its table's (minus run_id), and so are those of
+    # `analytics.fairness.fairness_audit`.
     unknown = set(insights or {}) - set(INSIGHT_TABLES)
     if unknown:
         raise ValueError(f"not an insight table: {', '.join(sorted(unknown))}")
+    tables = {"scores": scores, **(insights or {})}
+    if fairness is not None:
+        tables["fairness_audit"] = fairness
     seconds = {}
-    for table, frame in {"scores": scores, **(insights or {})}.items():
+    for table, frame in tables.items():
         started = time.perf_counter()
         told = None if on_rows is None else partial(on_rows, table)
         _copy_run_rows(conn, table, run_id, frame, told)

@@ -16,6 +16,7 @@ import psycopg2
 
 from analytics import AnalysisConfig, analyze, population_stability_index
 from analytics.config import InsightsConfig
+from analytics.fairness import audit_summary, fairness_audit
 from analytics.insights import derive_insights
 from store import run_inputs, runs
 from store.queries.runs import current_run_id
@@ -242,13 +243,34 @@ def _train_and_publish(
         },
     )
 
-    rows_to_write = len(result.scores) + sum(len(frame) for frame in tables.values())
+    with clock.step("fairness"):
+        # Read only now, after the fit and the scores: no model ever sees them.
+        attributes = run_inputs.read_protected_attributes(conn)
+        min_group_size = run_inputs.read_min_group_size(conn)
+        conn.rollback()  # end the read transaction; nothing was written
+        audit = fairness_audit(result.scores, attributes, min_group_size)
+        del attributes
+        metrics["fairness"] = audit_summary(audit, min_group_size)
+    log.info(
+        "fairness audited",
+        extra={
+            "run_id": run_id,
+            # Counts only: group values may be few people's, and stay out of the logs.
+            "groups": metrics["fairness"]["groups"],
+            "suppressed_groups": metrics["fairness"]["suppressed_groups"],
+            "adverse_impact_groups": metrics["fairness"]["adverse_impact_groups"],
+            "seconds": clock.timings["fairness"],
+        },
+    )
+
+    rows_to_write = len(result.scores) + sum(len(frame) for frame in tables.values()) + len(audit)
     with clock.step("write", total=rows_to_write) as writing:
         write_seconds = runs.write_run_rows(
             conn,
             run_id,
             scores=result.scores,
             insights=tables,
+            fairness=audit,
             on_rows=lambda table, rows: writing.advance(rows, table),
         )
         previous_id = current_run_id(conn)

@@ -1,5 +1,5 @@
-"""Model runs: the current one and any past one, with metrics and parameters; promoting a
-held or an earlier run to current."""
+"""Model runs: the current one and any past one, with metrics and parameters and the
+fairness audit; promoting a held or an earlier run to current."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from flask_smorest import Blueprint
 from api import audit, pagination
 from api.db import get_db
 from api.errors import ApiError
+from api.presenters.fairness import fairness_audit
 from api.schemas.common import ErrorResponseSchema
+from api.schemas.fairness import FairnessAuditSchema
 from api.schemas.runs import PromoteSchema, RunListArgsSchema, RunPageSchema, RunSchema
 from store import runs as run_store
+from store.queries import fairness as fairness_queries
 from store.queries import runs as queries
 
 blp = Blueprint(
@@ -60,6 +63,55 @@ class Run(MethodView):
         if row is None:
             raise ApiError(404, f"no model run {run_id}")
         return row
+
+
+# Runs that finished scoring, and so were audited.
+_AUDITED = ("succeeded", "held", "superseded")
+
+
+def _audit(run_id: int | None) -> dict:
+    with get_db().connection() as conn:
+        run = fairness_queries.audited_run(conn, run_id)
+        if run is None:
+            missing = (
+                f"no model run {run_id}" if run_id is not None else "no model run has completed yet"
+            )
+            raise ApiError(404, missing)
+        if run["status"] not in _AUDITED:
+            raise ApiError(404, f"run {run['run_id']} is {run['status']}: it has no audit")
+        rows = fairness_queries.fairness_audit(conn, run["run_id"])
+    return fairness_audit(run, rows)
+
+
+_FAIRNESS = (
+    "Per protected attribute and group: the shares of High, Low, anomalies and predicted "
+    "Low, the impact ratio against the attribute's best reported group and adverse_impact "
+    "(ratio < 0.8, the four-fifths rule), and a p-value. Groups under the minimum group "
+    "size, and those hidden with them so no group is recoverable by subtraction, are listed "
+    "as suppressed without figures. Nothing here is per person."
+)
+
+
+@blp.route("/current/fairness")
+class CurrentFairness(MethodView):
+    @blp.doc(description=_FAIRNESS)
+    @blp.response(200, FairnessAuditSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No run has completed yet.")
+    def get(self):
+        """The fairness audit of the current run."""
+        return _audit(None)
+
+
+@blp.route("/<int:run_id>/fairness")
+class RunFairness(MethodView):
+    @blp.doc(description=_FAIRNESS)
+    @blp.response(200, FairnessAuditSchema)
+    @blp.alt_response(
+        404, schema=ErrorResponseSchema, description="No such run, or it did not finish."
+    )
+    def get(self, run_id: int):
+        """The fairness audit of any kept run, by id."""
+        return _audit(run_id)
 
 
 @blp.route("/<int:run_id>/promote")

@@ -58,12 +58,12 @@ def test_off_a_terminal_a_run_logs_its_steps_and_the_rows_it_writes_per_table(da
     found = events(ran.stderr)
 
     started = [e["step"] for e in found if e["message"] == "step started"]
-    assert started == ["read", "fit", "insights", "write"]
+    assert started == ["read", "fit", "insights", "fairness", "write"]
     writing = progress_of(found, "write")
     assert writing[0]["part"] == "scores"
     assert writing[-1]["done"] == writing[-1]["total"]
     (published,) = [e for e in found if e["message"] == "run published"]
-    assert set(published["timings"]) == {"read", "fit", "insights", "write"}
+    assert set(published["timings"]) == {"read", "fit", "insights", "fairness", "write"}
     assert all(seconds >= 0 for seconds in published["timings"].values())
     # Rows written per table, from the chunks: the scores table holds one per person scored.
     written: dict[str, int] = {}

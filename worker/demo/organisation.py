@@ -14,6 +14,7 @@ from worker.demo.departments import TASK_COMPANY, Company
 from worker.demo.hierarchy import build_hierarchy
 from worker.demo.kpi_values import kpi_values, kpis_frame, scorecards_frame
 from worker.demo.people import build_people, employees_frame
+from worker.demo.protected import protected_attributes
 from worker.demo.skills import assessed_skills
 from worker.demo.surveys import survey_answers
 from worker.demo.task_records import task_records
@@ -47,9 +48,8 @@ def generate_organisation(
     # Independent streams, so that e.g. a longer window leaves the organisation unchanged.
     # Spawned children depend only on their position, so adding a stream at the end leaves
     # the others (and all earlier data) unchanged.
-    rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train, rng_kpi = map(
-        np.random.default_rng, np.random.SeedSequence(seed).spawn(8)
-    )
+    (rng_cat, rng_org, rng_people, rng_work, rng_survey, rng_skill, rng_train, rng_kpi,
+     rng_protected) = map(np.random.default_rng, np.random.SeedSequence(seed).spawn(9))  # fmt: skip
     end = np.datetime64(end_period, "D")
     cat = build_catalogue(company, rng_cat)
     org = build_hierarchy(employees, company, rng_org)
@@ -71,6 +71,7 @@ def generate_organisation(
         "kpis": lambda: kpis_frame(company),
         "scorecards": lambda: scorecards_frame(company, cat, people),
         "kpi-values": lambda: kpi_values(people, company, months, end, rng_kpi, training),
+        "protected-attributes": lambda: protected_attributes(people, rng_protected),
     }
     # Made in this order (each draws from its stream in turn), so the data stay as they were.
     frames = {}
