@@ -195,8 +195,6 @@ def test_no_per_person_answer_shows_a_protected_attribute(app, client, database_
     # The audit itself is where the group appears: aggregated, never per person.
     audit = client.get("/api/v1/models/current/fairness").json["data"]
     planted_rows = [r for r in audit if r["attribute"] == PLANTED_ATTRIBUTE]
-    assert planted_rows == [
-        {**planted_rows[0], "group": PLANTED_GROUP, "employees": len(people)}
-    ]
+    assert planted_rows == [{**planted_rows[0], "group": PLANTED_GROUP, "employees": len(people)}]
     assert set(planted_rows[0]) >= {"high_share", "impact_ratio", "p_value"}
     assert "employee_id" not in planted_rows[0]
