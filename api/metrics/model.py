@@ -127,6 +127,24 @@ def _run_families(run: dict) -> Iterator[Metric]:
         "absent for the first run.",
         run["drift_psi"],
     )
+    yield from _adverse_impact(run["adverse_impact_groups"])
+
+
+def _adverse_impact(by_attribute: dict[str, int] | None) -> Iterator[Metric]:
+    """Reported groups with adverse impact, per protected attribute. Only the attribute is a
+    label (a handful of names such as age_band, chosen by HR); groups never are, so no label
+    narrows to a few people. Absent when the run audited nothing."""
+    if not by_attribute:
+        return
+    family = GaugeMetricFamily(
+        "epa_model_fairness_adverse_impact_groups",
+        "Reported groups of a protected attribute whose High share is under four fifths of "
+        "the best group's in the current run (the four-fifths rule).",
+        labels=["attribute"],
+    )
+    for attribute, groups in sorted(by_attribute.items()):
+        family.add_metric([attribute], groups)
+    yield family
 
 
 def _present(name: str, documentation: str, value: float | None) -> Iterator[Metric]:

@@ -78,6 +78,12 @@ def test_model_metrics_report_the_current_run_of_the_store(scored_database_url, 
                 (run_id,),
             )
             tiers = {tier: (n, anomalies) for tier, n, anomalies in cur.fetchall()}
+            cur.execute(
+                "SELECT attribute, count(*) FILTER (WHERE adverse_impact) FROM fairness_audit "
+                "WHERE run_id = %s GROUP BY attribute",
+                (run_id,),
+            )
+            adverse = dict(cur.fetchall())
     finally:
         conn.close()
     scored = sum(n for n, _ in tiers.values())
@@ -99,6 +105,9 @@ def test_model_metrics_report_the_current_run_of_the_store(scored_database_url, 
     )
     # The fixture's second run is compared with its first.
     assert page.value("epa_model_score_drift_psi") == pytest.approx(metrics["drift_psi"])
+    # Recounted from the stored audit; the demo organisation has two protected attributes.
+    assert set(adverse) == {"age_band", "gender"}
+    assert page.by_label("epa_model_fairness_adverse_impact_groups", "attribute") == adverse
 
 
 def test_before_any_run_the_store_is_up_and_no_model_is_reported(database_url, scrape):
@@ -127,6 +136,8 @@ def test_predictor_f1_and_drift_are_absent_when_the_run_has_none(database_url, c
     assert page.by_label("epa_model_tier_employees", "tier") == {"High": 3, "Medium": 5, "Low": 2}
     assert page.matching("epa_model_predictor_f1_macro") == []
     assert page.matching("epa_model_score_drift_psi") == []
+    # No protected attributes were audited: no fairness series rather than a reassuring 0.
+    assert page.matching("epa_model_fairness_adverse_impact_groups") == []
 
 
 def test_the_store_is_read_at_most_once_per_cache_period(database_url, conn):

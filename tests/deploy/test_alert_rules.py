@@ -26,6 +26,7 @@ REQUIRED_ALERTS = {
     "EpaAnomalyRatioSpike",
     "EpaScoreDrift",
     "EpaApiHpaMaxedOut",
+    "EpaFairnessAdverseImpact",
 }
 
 
