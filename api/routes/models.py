@@ -7,9 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import audit, pagination
+from api.auth import current_scope
 from api.db import get_db
 from api.errors import ApiError
 from api.presenters.fairness import fairness_audit
+from api.presenters.runs import run_for_scope
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.fairness import FairnessAuditSchema
 from api.schemas.runs import PromoteSchema, RunListArgsSchema, RunPageSchema, RunSchema
@@ -49,7 +51,7 @@ class CurrentRun(MethodView):
             row = queries.run(conn)
         if row is None:
             raise ApiError(404, "no model run has completed yet")
-        return row
+        return run_for_scope(row, current_scope())
 
 
 @blp.route("/<int:run_id>")
@@ -62,7 +64,7 @@ class Run(MethodView):
             row = queries.run(conn, run_id)
         if row is None:
             raise ApiError(404, f"no model run {run_id}")
-        return row
+        return run_for_scope(row, current_scope())
 
 
 # Runs that finished scoring, and so were audited.

@@ -53,7 +53,10 @@ class RunSchema(RunSummarySchema):
     metrics = fields.Dict(
         metadata={
             "description": "tier counts and centroids, anomaly ratio, predictor F1 and "
-            "feature importances, score drift against the previous run"
+            "feature importances, score drift against the previous run. A manager gets the "
+            "model's quality only (drift_psi, the predictor's F1 and feature importances, "
+            "the back-test's accuracy and F1): figures of the whole organisation minus "
+            "their own people's would describe everyone else"
         }
     )
     timings = fields.Dict(keys=fields.String(), values=fields.Float())
