@@ -188,6 +188,18 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("run_id", type=click.IntRange(min=1), required=False)
+@json_option
+@click.pass_context
+@_failures
+def fairness(ctx: click.Context, run_id: int | None, as_json: bool) -> None:
+    """The fairness audit of the current run, or of RUN_ID (admin or hr): per protected
+    group, the High share, the impact ratio and whether it shows adverse impact."""
+    body = _connection(ctx).get_json(f"/models/{run_id or 'current'}/fairness")
+    _print_json(body) if as_json else render.fairness(_console(), body)
+
+
+@cli.command()
 @click.option("--wait", is_flag=True, help="Wait until the run has finished.")
 @click.option(
     "--poll-seconds", type=click.FloatRange(min=0.1), default=5.0, show_default=True,

@@ -148,6 +148,34 @@ def runs(console: Console, body: dict) -> None:
     )
 
 
+def fairness(console: Console, body: dict) -> None:
+    rows = body.get("data") or []
+    console.print(
+        table(
+            f"Fairness audit of run {body.get('run_id')} "
+            f"(groups under {body.get('min_group_size')} people suppressed)",
+            ("Attribute", "Group", "Employees", "High", "Low", "Impact ratio", "Adverse", "p"),
+            [
+                (
+                    r.get("attribute"),
+                    r.get("group"),
+                    "suppressed" if r.get("suppressed") else r.get("employees"),
+                    share(r.get("high_share")),
+                    share(r.get("low_share")),
+                    number(r.get("impact_ratio")),
+                    "yes" if r.get("adverse_impact") else "",
+                    number(r.get("p_value"), 3),
+                )
+                for r in rows
+            ],
+        )
+    )
+    if not rows:
+        console.print("No protected attributes were loaded, so there is nothing to audit.")
+    elif body.get("test"):
+        console.print(f"Adverse impact: impact ratio under 0.8. p: {body['test']}.")
+
+
 def retrain(console: Console, body: dict) -> None:
     console.print(
         fields(

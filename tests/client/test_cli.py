@@ -154,6 +154,25 @@ def test_runs_json_is_the_api_page_of_runs(served):
     assert all(str(r["run_id"]) in shown for r in printed["data"])
 
 
+def test_fairness_json_is_the_api_audit_and_the_table_marks_each_adverse_group(served):
+    printed = json.loads(run_ok(served, "fairness", "--json"))
+    assert printed == served.get("/api/v1/models/current/fairness").json()
+    assert printed["data"], "the demo organisation has protected attributes"
+
+    shown = run_ok(served, "fairness")
+    cells = [
+        [cell.strip() for cell in line.strip("│ ").split("│")]
+        for line in shown.splitlines()
+        if line.count("│") > 2
+    ]
+    rows = {(c[0], c[1]): c for c in cells}
+    assert set(rows) == {(r["attribute"], r["group"]) for r in printed["data"]}
+    for row in printed["data"]:
+        assert (rows[row["attribute"], row["group"]][6] == "yes") == row["adverse_impact"]
+    earlier = json.loads(run_ok(served, "fairness", str(printed["run_id"]), "--json"))
+    assert earlier == printed
+
+
 def test_retrain_waits_for_the_run_and_reports_it_succeeded(served):
     before = served.get("/api/v1/models/current").json()["run_id"]
     body = json.loads(run_ok(served, "retrain", "--wait", "--poll-seconds", "0.5", "--json"))
