@@ -28,7 +28,7 @@ DATABASE_URL ?= postgresql://$(DEMO_DATABASE)@127.0.0.1:$(PG_PORT)/$(DEMO_DATABA
 export DATABASE_URL
 
 .PHONY: help run test test-fast setup db db-stop migrate demo demo-token lint format manifests \
-	image bench-load clean
+	image bench bench-load clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -117,10 +117,15 @@ test: lint ## lint, then the whole suite against real PostgreSQL (and friends)
 test-fast: setup ## the tests that need no database
 	$(BIN)/python -m pytest -m "not postgres" $(PYTEST_ARGS)
 
+# Batch and API work beside their bare limits, on a PostgreSQL of its own; not part of
+# `make test`. 100k employees by default (about 5 minutes), BENCH_ARGS=--full for 1M.
+bench: $(VENV)/.bench-installed ## every benchmark beside its bare limit (BENCH_ARGS=--full: 1M)
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
+
 # Bounded load test of the read API on loopback, with its own PostgreSQL and gunicorn; about
 # 3 minutes. Not part of `make test`. Results: docs/performance.md, BENCH_ARGS=--help for options.
 bench-load: $(VENV)/.bench-installed ## bounded load test of the read API (about 3 minutes)
-	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

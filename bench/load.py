@@ -18,18 +18,17 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 import psycopg2
+
+from bench.serving import free_port, git_commit, http_get, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -79,37 +78,6 @@ def run(cmd: list[str], env: dict[str, str], *, capture: bool = False) -> str:
         detail = (result.stderr or "").strip()[-2000:] if capture else ""
         raise RuntimeError(f"{' '.join(cmd)} exited {result.returncode}\n{detail}".strip())
     return result.stdout if capture else ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url: str, token: str | None = None, timeout: float = 5) -> int:
-    request = urllib.request.Request(url)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def wait_ready(base_url: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode} before it was ready")
-        try:
-            if http_get(f"{base_url}/readyz", timeout=2) == 200:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.5)
-    raise RuntimeError(f"{base_url}/readyz not ready within {timeout:g} s")
 
 
 def wait_workers_loaded(server: subprocess.Popen, workers: int, timeout: float = 90) -> None:
@@ -328,15 +296,6 @@ def verdict(scenarios: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
     if single["achieved_per_s"] < 0.95 * args.single_rate:
         reasons.append(f"achieved {single['achieved_per_s']} req/s < 95 % of {args.single_rate:g}")
     return {"target": target, "passed": not reasons, "reasons": reasons}
-
-
-def git_commit() -> dict[str, Any]:
-    def git(*a: str) -> str:
-        return subprocess.run(
-            ["git", *a], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
 
 
 def main(argv: list[str] | None = None) -> int:
