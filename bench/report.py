@@ -30,7 +30,8 @@ def results_table(result: dict) -> str:
         f"Measured {result['started_at']} on {machine['nproc']} cores, "
         f"{machine['memory_gib']} GiB ({machine['platform']}, Python {machine['python']}), "
         f"commit `{commit}`; {result['setup']['employees']:,} employees × "
-        f"{result['setup']['months']} months.",
+        f"{result['setup']['months']} months; load average before "
+        f"{machine.get('load_average_before', ['?'])[0]}.",
         "",
         "| benchmark | work | EPA | bare limit | ratio | EPA peak | bare peak | target | met |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -204,7 +204,12 @@ def bench_seed(env: dict[str, str], args: argparse.Namespace, target: Target) ->
 
 
 def bench_worker(env: dict[str, str], args: argparse.Namespace, target: Target) -> dict:
-    epa = measured([PYTHON, "-m", "worker", "run"], env, args.work_dir / "worker.log")
+    # Its INFO log names each step's seconds and the write's progress: the place to look.
+    epa = measured(
+        [PYTHON, "-m", "worker", "run"],
+        {**env, "EPA_LOG_LEVEL": "INFO"},
+        args.work_dir / "worker.log",
+    )
     run = current_run(env["DATABASE_URL"])
     bare = measured(
         [PYTHON, "-m", "bench.bare", "worker", env["DATABASE_URL"]],
@@ -217,9 +222,18 @@ def bench_worker(env: dict[str, str], args: argparse.Namespace, target: Target) 
         epa,
         bare,
         target,
-        epa_steps_seconds=run["steps_seconds"],
+        epa_steps_seconds=_published_timings(args.work_dir / "worker.log") or run["steps_seconds"],
         bare_steps_seconds=last_json_line(bare.stdout),
     )
+
+
+def _published_timings(log: Path) -> dict | None:
+    """The step seconds of the worker's "run published" line: they include the write,
+    which the run's stored timings cannot (they are written by it)."""
+    for line in reversed(log.read_text().splitlines()):
+        if '"run published"' in line:
+            return json.loads(line).get("timings")
+    return None
 
 
 def _served_request(
@@ -330,13 +344,17 @@ def run_benchmarks(env: dict[str, str], args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def report(args: argparse.Namespace, rows: list[dict], started: dt.datetime) -> dict:
+def report(args: argparse.Namespace, rows: list[dict], started: dt.datetime, before: dict) -> dict:
+    """`before` is what main saw at the start: the commit (bench.load rewrites a tracked
+    file on the way) and the load average (another process busy on the machine shows)."""
     return {
         "benchmark": "suite",
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": git_commit(),
+        "git": before["git"],
         "machine": {
+            "load_average_before": before["load_average"],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "nproc": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
@@ -351,6 +369,7 @@ def report(args: argparse.Namespace, rows: list[dict], started: dt.datetime) -> 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = dt.datetime.now(dt.UTC)
+    before = {"git": git_commit(), "load_average": [round(x, 2) for x in os.getloadavg()]}
     pg = str(ROOT / "scripts" / "local-postgres.sh")
     admin_url = f"postgresql://postgres@127.0.0.1:{args.pg_port}/postgres"
     env = {
@@ -374,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         subprocess.run([pg, "stop", str(args.pg_data)], check=False)
-    result = report(args, rows, started)
+    result = report(args, rows, started, before)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     out = args.results_dir / f"bench-{started:%Y-%m-%dT%H%M%SZ}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
