@@ -62,6 +62,10 @@ class People:
         self._free.remove(person)
         return person
 
+    def take_exactly(self, person: str) -> str:
+        self._free.remove(person)
+        return person
+
     def manager_inside_and_outside(self) -> tuple[str, str, str]:
         """A manager who does not see everyone, one of their reports and someone else."""
         for manager in sorted(self.reports):
