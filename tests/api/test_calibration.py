@@ -114,11 +114,11 @@ def test_the_grid_counts_equal_a_recount_with_overrides_applied(
         for c in row
         for p in c["people"]
     }
+    placed |= {p["employee_id"]: (p["final_tier"], p) for p in body["without_prediction"]["people"]}
     for person in overridden:
-        final, shown = placed.get(person, (None, None))
-        if shown is not None:
-            assert final == shown["final_tier"] == other_tier(shown["tier"])
-            assert shown["overridden"] is True
+        row, shown = placed[person]
+        assert row == shown["final_tier"] == other_tier(shown["tier"])
+        assert shown["overridden"] is True
 
 
 def test_a_manager_gets_the_grid_of_their_people_only(
