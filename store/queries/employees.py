@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from psycopg2.extensions import connection
 
-from store.queries._sql import current, fetch_all, fetch_one
-from store.queries.reviews import REVIEW_COLUMNS, REVIEWED
+from store.queries._sql import REVIEW_COLUMNS, REVIEWED, current, fetch_all, fetch_one
 from store.scope import Scope
 
 RESULT_COLUMNS = (

@@ -3,21 +3,15 @@ review, the review queue and the calibration grid of a department.
 
 The rule of the final tier lives in the `reviewed_results` view (migration 0013): the
 newest confirm or override of the run decides, a contest alone changes nothing. Reads
-here and in the other query modules join it through REVIEWED and never recompute it."""
+here and in the other query modules join it through _sql.REVIEWED and never recompute it."""
 
 from __future__ import annotations
 
 from psycopg2.extensions import connection
 
-from store.queries._sql import fetch_all, fetch_one
+from store.queries._sql import REVIEW_COLUMNS, REVIEWED, fetch_all, fetch_one
 from store.queries.departments import ATTENTION_ORDER
 from store.scope import Scope
-
-# The review of a score row `s`, as alias `f` of reviewed_results.
-REVIEWED = "JOIN reviewed_results f ON f.run_id = s.run_id AND f.employee_id = s.employee_id"
-REVIEW_COLUMNS = """f.final_tier, f.decision AS review_decision, f.review_tier,
-    f.reason AS review_reason, f.reviewer_role, f.reviewer_name, f.reviewed_at,
-    f.contested, f.contest_reason, f.contest_by, f.contested_at"""
 
 QUEUE_REASONS = ("contested", "anomaly", "tier_drop", "predicted_low")
 QUEUE_STATUSES = ("pending", "reviewed", "all")
