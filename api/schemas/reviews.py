@@ -91,6 +91,7 @@ class QueueRowSchema(Schema):
         metadata={"description": "why the person is in the queue, in queue order"},
     )
     review = fields.Nested(ReviewSchema, allow_none=True)
+    contested = fields.Boolean()
     contest = fields.Nested(ContestSchema, allow_none=True)
 
 
