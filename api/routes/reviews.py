@@ -25,7 +25,6 @@ from api.schemas.reviews import (
 )
 from store.queries import employees as employee_queries
 from store.queries import reviews as queries
-from store.queries._sql import fetch_one
 from store.tokens import Principal
 
 blp = Blueprint(
@@ -117,12 +116,7 @@ class EmployeeReviews(MethodView):
                 decision=review["decision"],
                 tier=review["tier"],
             )
-            outcome = fetch_one(
-                conn,
-                """SELECT model_tier, final_tier FROM reviewed_results
-                   WHERE run_id = %s AND employee_id = %s""",
-                (run_id, employee_id),
-            )
+            outcome = queries.outcome(conn, run_id, employee_id)
         location = url_for("employees.EmployeeResult", employee_id=employee_id)
         created = {
             **review,

@@ -57,6 +57,16 @@ def record(
     )
 
 
+def outcome(conn: connection, run_id: int, employee_id: str) -> dict:
+    """The model's and the final tier of one result, as the reviews so far decide it."""
+    return fetch_one(
+        conn,
+        """SELECT model_tier, final_tier FROM reviewed_results
+           WHERE run_id = %s AND employee_id = %s""",
+        (run_id, employee_id),
+    )
+
+
 def queue(
     conn: connection, *, scope: Scope, status: str, after: str | None, limit: int
 ) -> list[dict]:
