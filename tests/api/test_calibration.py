@@ -154,3 +154,15 @@ def test_employees_and_ingest_may_not_read_the_grid(
     client = as_role(scored_app, scored_database_url, role, person if role in BOUND_ROLES else None)
 
     assert client.get(calibration_path(departments[person])).status_code == 403
+
+
+def test_a_grid_read_is_audited_with_the_department_and_count(scored_client, db, departments):
+    department = sorted(set(departments.values()))[0]
+    body = scored_client.get(calibration_path(department)).json
+
+    (record,) = query(
+        db,
+        "SELECT target, details FROM audit_log WHERE action = 'calibration_read' "
+        "ORDER BY id DESC LIMIT 1",
+    )
+    assert record == (department, {"found": True, "count": body["employees"]})

@@ -207,3 +207,14 @@ def test_an_unknown_status_is_refused_naming_the_parameter(scored_client):
 
     assert response.status_code == 422
     assert [p["field"] for p in response.json["problems"]] == ["status"]
+
+
+def test_a_queue_read_is_audited_with_its_status_and_count_but_no_person(scored_client, db):
+    rows = scored_client.get(QUEUE, query_string={"limit": 3}).json["data"]
+
+    (record,) = query(
+        db,
+        "SELECT details FROM audit_log WHERE action = 'review_queue_read' ORDER BY id DESC LIMIT 1",
+    )
+    assert record[0] == {"status": "pending", "after": None, "count": 3}
+    assert not any(r["employee_id"] in str(record[0]) for r in rows)

@@ -114,6 +114,9 @@ def test_an_override_shows_in_the_result_beside_the_model_tier_with_its_reason(
     assert result["review"]["reason"] == "sick leave"
     assert result["review"]["reviewer"] == {"role": "hr", "name": "test hr"}
     assert result["review"]["run_id"] == result["run_id"]
+    history = hr.get(f"/api/v1/employees/{person}/history").json["results"]
+    assert (history[0]["run_id"], history[0]["final_tier"]) == (result["run_id"], other_tier(model))
+    assert all(h["review"] is None for h in history[1:])
     listed = hr.get("/api/v1/employees", query_string={"after": person[:-1], "limit": 500})
     row = next(r for r in listed.json["data"] if r["employee_id"] == person)
     assert (row["tier"], row["final_tier"]) == (model, other_tier(model))
