@@ -81,6 +81,11 @@ RULES: dict[str, frozenset[str]] = {
     "kpis.Kpi": HR,
     "scorecards.ScorecardList": ALL_READERS,
     "scorecards.Scorecard": HR,
+    # Reviews: confirm / override by admin, hr and managers (their people, in the SQL),
+    # contest by the employee concerned (api.routes.reviews decides per decision).
+    "reviews.EmployeeReviews": ALL_READERS,
+    "reviews.ReviewQueue": STAFF,
+    "reviews.Calibration": STAFF,
 }
 
 # An incoming X-Request-ID is kept only when it cannot smuggle anything into logs.

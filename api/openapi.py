@@ -43,6 +43,9 @@ OPERATION_IDS: dict[str, str] = {
     "training.Demand": "listTrainingDemand",
     "training.Effectiveness": "getTrainingEffectiveness",
     "compositions.Evaluate": "evaluateComposition",
+    "reviews.EmployeeReviews": "createEmployeeReview",
+    "reviews.ReviewQueue": "listReviewQueue",
+    "reviews.Calibration": "getDepartmentCalibration",
 }
 
 

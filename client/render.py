@@ -46,6 +46,16 @@ def fields(title: str, pairs: Iterable[tuple[str, Any]]) -> Table:
     return out
 
 
+def tier_label(result: dict) -> str | None:
+    """The final tier; an override says so and names the model's tier beside it (servers
+    before reviews send only the model's tier)."""
+    final, model = result.get("final_tier") or result.get("tier"), result.get("tier")
+    review = result.get("review") or {}
+    if review.get("decision") == "override" and final != model:
+        return f"{final} (overridden; model: {model})"
+    return final
+
+
 def employee(console: Console, body: dict) -> None:
     person, result = body.get("employee") or {}, body.get("result") or {}
     prediction = result.get("prediction") or {}
@@ -59,7 +69,7 @@ def employee(console: Console, body: dict) -> None:
                 ("Team", person.get("team")),
                 ("Job title", person.get("job_title")),
                 ("Score", result.get("score")),
-                ("Tier", result.get("tier")),
+                ("Tier", tier_label(result)),
                 ("Next tier (predicted)", prediction.get("next_tier")),
                 ("Trend", trend.get("direction")),
                 ("Flagged as unusual", anomaly.get("is_anomaly")),

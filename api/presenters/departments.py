@@ -70,6 +70,8 @@ REPORT_CSV_COLUMNS = {
         "job_title",
         "score",
         "tier",
+        "final_tier",
+        "review_decision",
         "percentile_department",
         "percentile_job_title",
         "trend",

@@ -26,6 +26,7 @@ def present(row: dict) -> dict:
         "job_title": row["job_title"],
         "score": round(row["score"], 2),
         "tier": row["tier"],
+        **review_fields(row),
         "components": components(row),
         "activity": {
             "total_tasks": row["total_tasks"],
@@ -46,6 +47,35 @@ def present(row: dict) -> dict:
         "flags": row["flags"],
         "explanation": explanation(row),
         "trend": trend(row),
+    }
+
+
+def review_fields(row: dict) -> dict:
+    """The final tier beside the model's, the review that decided it and the latest contest.
+
+    A row read without the reviewed_results join (none yet) has the model's tier as final."""
+    decision = row.get("review_decision")
+    contested = bool(row.get("contested"))
+    return {
+        "final_tier": row.get("final_tier") or row["tier"],
+        "review": None
+        if decision is None
+        else {
+            "decision": decision,
+            "tier": row["review_tier"],
+            "reason": row["review_reason"],
+            "reviewer": {"role": row["reviewer_role"], "name": row["reviewer_name"]},
+            "reviewed_at": row["reviewed_at"],
+            "run_id": row["run_id"],
+        },
+        "contested": contested,
+        "contest": {
+            "reason": row["contest_reason"],
+            "by": row["contest_by"],
+            "contested_at": row["contested_at"],
+        }
+        if contested
+        else None,
     }
 
 

@@ -195,7 +195,9 @@ def group_charts(
     the kept runs, mean points per KPI and the effect of the training it needs."""
     programs = list(programs)
     return {
-        "tiers": charts.tier_distribution([(p["score"], p["tier"]) for p in people], subject),
+        "tiers": charts.tier_distribution(
+            [(p["score"], p.get("final_tier") or p["tier"]) for p in people], subject
+        ),
         "trend": charts.score_trend(
             _run_points(runs),
             f"Average score of {subject} in each kept run",

@@ -15,6 +15,7 @@ from api.routes import (
     kpis,
     models,
     retrain,
+    reviews,
     scorecards,
     teams,
     tokens,
@@ -37,4 +38,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     teams.compositions,
     kpis.blp,
     scorecards.blp,
+    reviews.blp,
 )

@@ -132,6 +132,30 @@ class ExplanationSchema(Schema):
     anomaly_drivers = fields.List(fields.Nested(AnomalyDriverSchema), allow_none=True)
 
 
+class ReviewerSchema(Schema):
+    role = fields.String()
+    name = fields.String(metadata={"description": "the reviewing token's name"})
+
+
+class ReviewSchema(Schema):
+    decision = fields.String(validate=validate.OneOf(("confirm", "override")))
+    tier = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(TIERS),
+        metadata={"description": "an override's tier; null for a confirm"},
+    )
+    reason = fields.String()
+    reviewer = fields.Nested(ReviewerSchema)
+    reviewed_at = fields.DateTime()
+    run_id = fields.Integer(metadata={"description": "the run whose result was reviewed"})
+
+
+class ContestSchema(Schema):
+    reason = fields.String()
+    by = fields.String(metadata={"description": "the contesting token's name"})
+    contested_at = fields.DateTime()
+
+
 class ResultSchema(Schema):
     employee_id = fields.String(required=True)
     run_id = fields.Integer(required=True)
@@ -140,7 +164,21 @@ class ResultSchema(Schema):
     team = fields.String()
     job_title = fields.String()
     score = fields.Float(metadata={"description": "performance score, 0–100"})
-    tier = fields.String(validate=validate.OneOf(TIERS))
+    tier = fields.String(validate=validate.OneOf(TIERS), metadata={"description": "the model's"})
+    final_tier = fields.String(
+        validate=validate.OneOf(TIERS),
+        metadata={
+            "description": "the tier that counts: the newest override's tier in this run, "
+            "else the model's (a confirm keeps it)"
+        },
+    )
+    review = fields.Nested(
+        ReviewSchema,
+        allow_none=True,
+        metadata={"description": "the newest confirm or override of this run; null if none"},
+    )
+    contested = fields.Boolean(metadata={"description": "the employee contested this result"})
+    contest = fields.Nested(ContestSchema, allow_none=True)
     components = fields.Nested(ComponentsSchema)
     activity = fields.Nested(ActivitySchema)
     anomaly = fields.Nested(AnomalySchema)

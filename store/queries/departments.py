@@ -5,24 +5,25 @@ from __future__ import annotations
 
 from psycopg2.extensions import connection
 
-from store.queries._sql import current, fetch_all
+from store.queries._sql import REVIEWED, current, fetch_all
 from store.scope import Scope
 
 
 def department_summaries(conn: connection, *, scope: Scope) -> list[dict]:
-    """Per department, over the scored employees within the scope only."""
+    """Per department, over the scored employees within the scope only; tiers are the
+    final ones (reviews applied)."""
     return fetch_all(
         conn,
         f"""SELECT s.department,
                   count(*) AS employees,
                   round(avg(s.score)::numeric, 2)::float AS average_score,
                   round(avg(s.completion_rate)::numeric, 4)::float AS average_completion_rate,
-                  count(*) FILTER (WHERE s.tier = 'High') AS tier_high,
-                  count(*) FILTER (WHERE s.tier = 'Medium') AS tier_medium,
-                  count(*) FILTER (WHERE s.tier = 'Low') AS tier_low,
+                  count(*) FILTER (WHERE f.final_tier = 'High') AS tier_high,
+                  count(*) FILTER (WHERE f.final_tier = 'Medium') AS tier_medium,
+                  count(*) FILTER (WHERE f.final_tier = 'Low') AS tier_low,
                   count(*) FILTER (WHERE s.is_anomaly) AS anomalies,
                   count(*) FILTER (WHERE s.predicted_tier = 'Low') AS predicted_low
-           FROM model_runs r JOIN scores s ON s.run_id = r.run_id
+           FROM model_runs r JOIN scores s ON s.run_id = r.run_id {REVIEWED}
            WHERE r.is_current AND {scope.sql("s.employee_id")}
            GROUP BY s.department
            ORDER BY s.department""",
@@ -65,13 +66,15 @@ def department_employees(
 ) -> list[dict]:
     """One row per employee of the department (or of one of its teams) in the current run,
     with the figures a report lists: result, percentile, trend, prediction, anomaly, skill
-    gaps and the first recommended program. In team order; with `first`, only the first
-    that many people to look at first, in that order."""
+    gaps and the first recommended program, with the final tier beside the model's. In
+    team order; with `first`, only the first that many people to look at first, in that
+    order."""
     order = "s.team, s.employee_id" if first is None else ATTENTION_ORDER
     return fetch_all(
         conn,
-        """SELECT s.employee_id, e.name, s.team, s.job_title,
+        f"""SELECT s.employee_id, e.name, s.team, s.job_title,
                   round(s.score::numeric, 2)::float AS score, s.tier,
+                  f.final_tier, f.decision AS review_decision,
                   round(s.percentile_department::numeric, 1)::float AS percentile_department,
                   round(s.percentile_job_title::numeric, 1)::float AS percentile_job_title,
                   s.trend, round(s.score_change::numeric, 2)::float AS score_change,
@@ -83,6 +86,7 @@ def department_employees(
                   round(t.expected_benefit::numeric, 2)::float AS top_training_benefit
            FROM scores s
            JOIN model_runs r ON r.run_id = s.run_id AND r.is_current
+           {REVIEWED}
            LEFT JOIN employees e ON e.employee_id = s.employee_id
            LEFT JOIN training_recommendations t
                   ON t.run_id = s.run_id AND t.employee_id = s.employee_id AND t.rank = 1

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from psycopg2.extensions import connection
 
-from store.queries._sql import current, fetch_all, fetch_one
+from store.queries._sql import REVIEW_COLUMNS, REVIEWED, current, fetch_all, fetch_one
 from store.scope import Scope
 
-RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.job_title,
+RESULT_COLUMNS = (
+    """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.job_title,
     s.score, s.completion_rate, s.task_efficiency, s.throughput, s.avg_task_hours,
     s.completed_tasks, s.total_tasks, s.relative_task_hours, s.relative_throughput,
     s.tier, s.is_anomaly, s.anomaly_score, s.predicted_tier,
@@ -21,7 +22,10 @@ RESULT_COLUMNS = """s.run_id, r.as_of, s.employee_id, s.department, s.team, s.jo
     jsonb_build_object(
         'completion', (r.params #>> '{analysis,completion_weight}')::float,
         'efficiency', (r.params #>> '{analysis,efficiency_weight}')::float,
-        'throughput', (r.params #>> '{analysis,throughput_weight}')::float) AS weights"""
+        'throughput', (r.params #>> '{analysis,throughput_weight}')::float) AS weights,
+    """
+    + REVIEW_COLUMNS
+)
 
 
 def employee(conn: connection, employee_id: str, *, scope: Scope) -> dict | None:
@@ -40,7 +44,7 @@ def employee_result(conn: connection, employee_id: str, *, scope: Scope) -> dict
     return fetch_one(
         conn,
         f"""SELECT {RESULT_COLUMNS}
-            FROM model_runs r JOIN scores s ON s.run_id = r.run_id
+            FROM model_runs r JOIN scores s ON s.run_id = r.run_id {REVIEWED}
             WHERE r.is_current AND s.employee_id = %(employee_id)s
               AND {scope.sql("s.employee_id")}""",
         {"employee_id": employee_id, **scope.params()},
@@ -52,7 +56,7 @@ def employee_history(conn: connection, employee_id: str, limit: int, *, scope: S
     return fetch_all(
         conn,
         f"""SELECT {RESULT_COLUMNS}, r.finished_at
-            FROM scores s JOIN model_runs r ON r.run_id = s.run_id
+            FROM scores s JOIN model_runs r ON r.run_id = s.run_id {REVIEWED}
             WHERE s.employee_id = %(employee_id)s AND r.status = 'succeeded'
               AND {scope.sql("s.employee_id")}
             ORDER BY s.run_id DESC LIMIT %(limit)s""",
@@ -76,7 +80,7 @@ def results(
     return fetch_all(
         conn,
         f"""SELECT {RESULT_COLUMNS}
-            FROM model_runs r JOIN scores s ON s.run_id = r.run_id
+            FROM model_runs r JOIN scores s ON s.run_id = r.run_id {REVIEWED}
             WHERE r.is_current
               AND (%(department)s::text IS NULL OR s.department = %(department)s)
               AND (%(team)s::text IS NULL OR s.team = %(team)s)

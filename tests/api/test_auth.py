@@ -66,6 +66,12 @@ EXPECTED = {
     ("POST", "/api/v1/tokens"): ADMIN,
     ("DELETE", "/api/v1/tokens/<string:token_id>"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
+    ("POST", "/api/v1/ingest/protected-attributes"): HR,
+    ("GET", "/api/v1/models/current/fairness"): HR,
+    ("GET", "/api/v1/models/<int:run_id>/fairness"): HR,
+    ("POST", "/api/v1/employees/<string:employee_id>/reviews"): EVERY_READER,
+    ("GET", "/api/v1/reviews"): STAFF,
+    ("GET", "/api/v1/departments/<string:department>/calibration"): STAFF,
 }
 OPEN = (
     "/healthz",

@@ -32,6 +32,8 @@ KPI_VIEWS = (
     "kpi_by_department_month",
     "kpi_points_by_department",
 )
+# 0013: the current run's review counts.
+REVIEW_VIEWS = ("reviews_current_run",)
 INSIGHT_TABLES = (
     "skill_gaps",
     "training_recommendations",
@@ -626,7 +628,7 @@ def test_the_reader_role_has_no_special_powers(conn):
 
 def test_the_reader_can_select_every_view(reader, conn):
     views = reporting_views(conn)
-    assert len(views) == 8 + len(INSIGHT_VIEWS) + len(KPI_VIEWS)
+    assert len(views) == 8 + len(INSIGHT_VIEWS) + len(KPI_VIEWS) + len(REVIEW_VIEWS)
     assert set(INSIGHT_VIEWS) <= set(views)
     for view in views:
         assert isinstance(rows(reader, f"SELECT * FROM reporting.{view} LIMIT 5"), list)
@@ -717,7 +719,7 @@ def test_downgrade_drops_the_views_and_upgrade_restores_them(database_url, conn)
     # The role is cluster-wide: other databases may still use it.
     assert rows(conn, "SELECT 1 AS x FROM pg_roles WHERE rolname = %s", (READER,)) == [{"x": 1}]
     migrate.upgrade(database_url)
-    assert len(reporting_views(conn)) == 8 + len(INSIGHT_VIEWS) + len(KPI_VIEWS)
+    assert len(reporting_views(conn)) == 8 + len(INSIGHT_VIEWS) + len(KPI_VIEWS) + len(REVIEW_VIEWS)
     assert rows(
         conn,
         "SELECT has_table_privilege(%s, 'reporting.skill_gaps_by_department', 'SELECT') AS ok",
