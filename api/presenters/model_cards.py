@@ -77,9 +77,10 @@ def model_card(run: dict, audit_rows: list[dict]) -> dict:
             "rows_per_window": metrics.get("rows_per_window", {}),
         },
         "features": {
+            # Most important first: the stored document (jsonb) does not keep key order.
             "predictor": [
                 {"feature": name, "importance": _metric(value)}
-                for name, value in importances.items()
+                for name, value in sorted(importances.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
             "protected_attributes": PROTECTED_ATTRIBUTES,
         },

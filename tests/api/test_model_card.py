@@ -59,7 +59,9 @@ def test_the_card_of_a_run_after_a_run_carries_its_data_features_metrics_and_bac
     assert card["data"]["rows_read"] == run["rows_read"]
     assert card["data"]["employees_scored"] == run["employees_scored"]
     features = [f["feature"] for f in card["features"]["predictor"]]
-    assert features == list(predictor["feature_importances"]) and features
+    assert set(features) == set(predictor["feature_importances"]) and features
+    importances = [f["importance"] for f in card["features"]["predictor"]]
+    assert importances == sorted(importances, reverse=True)  # most important first
     assert "never model features" in card["features"]["protected_attributes"]
     # The demo's protected attributes are stored apart and never a feature.
     attributes = [r[0] for r in query(db, "SELECT DISTINCT attribute FROM protected_attributes")]
