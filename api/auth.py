@@ -66,6 +66,8 @@ RULES: dict[str, frozenset[str]] = {
     # Group figures by protected attribute: HR's, to review with the people concerned.
     "models.CurrentFairness": HR,
     "models.RunFairness": HR,
+    "models.CurrentRunCard": HR,
+    "models.RunCard": HR,
     "analyze.Analyze": STAFF,
     "analyze_compat.Analyze": STAFF,
     "retrain.Retrain": ADMIN,

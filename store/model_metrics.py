@@ -12,9 +12,10 @@ from psycopg2.extras import RealDictCursor
 
 def current_run_figures(conn: connection) -> dict | None:
     """run_id, as_of, finished_at (Unix seconds), duration_seconds, employees_scored,
-    tier_counts ({tier: n}), anomaly_ratio, predictor_f1_macro, drift_psi and
-    adverse_impact_groups ({attribute: groups}, from the fairness audit) (None when the run
-    has none) of the current run; None when no run has completed yet."""
+    tier_counts ({tier: n}), anomaly_ratio, predictor_f1_macro, drift_psi,
+    backtest_macro_f1, backtest_accuracy and adverse_impact_groups ({attribute: groups},
+    from the fairness audit) (None when the run has none) of the current run; None when no
+    run has completed yet."""
     with conn.cursor(cursor_factory=RealDictCursor) as cur:
         cur.execute(
             """SELECT run_id,
@@ -26,6 +27,8 @@ def current_run_figures(conn: connection) -> dict | None:
                       (metrics ->> 'anomaly_ratio')::float AS anomaly_ratio,
                       (metrics #>> '{predictor,cv_f1_macro}')::float AS predictor_f1_macro,
                       (metrics ->> 'drift_psi')::float AS drift_psi,
+                      (metrics #>> '{backtest,macro_f1}')::float AS backtest_macro_f1,
+                      (metrics #>> '{backtest,accuracy}')::float AS backtest_accuracy,
                       metrics #> '{fairness,adverse_impact_groups_by_attribute}'
                           AS adverse_impact_groups
                FROM model_runs

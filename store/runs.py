@@ -74,6 +74,21 @@ def current_scores(conn: connection) -> np.ndarray:
         return np.fromiter((row[0] for row in cur), dtype=float)
 
 
+def predictions(conn: connection, run_id: int) -> pd.DataFrame:
+    """employee_id, predicted_tier and p_high / p_medium / p_low of one run's people who
+    have a prediction, for the next run's back-test."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT employee_id, predicted_tier, p_high, p_medium, p_low FROM scores
+               WHERE run_id = %s AND predicted_tier IS NOT NULL""",
+            (run_id,),
+        )
+        rows = cur.fetchall()
+    return pd.DataFrame(
+        rows, columns=["employee_id", "predicted_tier", "p_high", "p_medium", "p_low"]
+    )
+
+
 # Per-run insight tables (store/migrations/versions/0005), written with the scores.
 INSIGHT_TABLES = (
     "skill_gaps",

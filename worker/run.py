@@ -15,6 +15,7 @@ import joblib
 import psycopg2
 
 from analytics import AnalysisConfig, analyze, population_stability_index
+from analytics.backtest import backtest
 from analytics.config import InsightsConfig
 from analytics.fairness import audit_summary, fairness_audit
 from analytics.insights import derive_insights
@@ -182,6 +183,11 @@ def _train_and_publish(
             )
         features, rows_read = run_inputs.read_window_features(conn, as_of, window.days)
         previous_scores = runs.current_scores(conn)
+        # The run this one will replace: its next-tier predictions are back-tested below.
+        previous_run = current_run_id(conn)
+        previous_predictions = (
+            runs.predictions(conn, previous_run) if previous_run is not None else None
+        )
         inputs = run_inputs.read_insight_inputs(conn, as_of, insights)
         kpis = run_inputs.read_kpi_inputs(conn, as_of, window.days)
         conn.rollback()  # end the read transaction; nothing was written
@@ -207,6 +213,13 @@ def _train_and_publish(
             if len(previous_scores)
             else None
         )
+        # None for the first run, or when nobody the previous run predicted has a tier now.
+        metrics["backtest"] = (
+            backtest(previous_predictions, result.scores, previous_run)
+            if previous_predictions is not None
+            else None
+        )
+        del previous_predictions
         artifact = io.BytesIO()
         joblib.dump(result.models, artifact, compress=3)
     log.info(
@@ -215,6 +228,7 @@ def _train_and_publish(
             "run_id": run_id,
             "employees_scored": len(result.scores),
             "anomaly_ratio": metrics.get("anomaly_ratio"),
+            "backtest_macro_f1": (metrics["backtest"] or {}).get("macro_f1"),
             "seconds": clock.timings["fit"],
         },
     )

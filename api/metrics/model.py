@@ -127,6 +127,18 @@ def _run_families(run: dict) -> Iterator[Metric]:
         "absent for the first run.",
         run["drift_psi"],
     )
+    yield from _present(
+        "epa_model_backtest_macro_f1",
+        "Macro F1 of the previous run's next-tier predictions against the current run's "
+        "tiers for the people in both (0-1); absent when there is no back-test.",
+        run["backtest_macro_f1"],
+    )
+    yield from _present(
+        "epa_model_backtest_accuracy",
+        "Share of the previous run's next-tier predictions the current run's tiers bore out "
+        "(0-1); absent when there is no back-test.",
+        run["backtest_accuracy"],
+    )
     yield from _adverse_impact(run["adverse_impact_groups"])
 
 

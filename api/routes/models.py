@@ -3,6 +3,7 @@ fairness audit; promoting a held or an earlier run to current."""
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,9 +12,12 @@ from api.auth import current_scope
 from api.db import get_db
 from api.errors import ApiError
 from api.presenters.fairness import fairness_audit
+from api.presenters.model_cards import model_card
 from api.presenters.runs import run_for_scope
+from api.reports import document_body, html_response
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.fairness import FairnessAuditSchema
+from api.schemas.model_cards import CardArgsSchema, ModelCardSchema
 from api.schemas.runs import PromoteSchema, RunListArgsSchema, RunPageSchema, RunSchema
 from store import runs as run_store
 from store.queries import fairness as fairness_queries
@@ -114,6 +118,69 @@ class RunFairness(MethodView):
     def get(self, run_id: int):
         """The fairness audit of any kept run, by id."""
         return _audit(run_id)
+
+
+def _card(run_id: int | None, format: str | None):
+    with get_db().connection() as conn:
+        run = queries.run(conn, run_id)
+        if run is None:
+            missing = (
+                f"no model run {run_id}" if run_id is not None else "no model run has completed yet"
+            )
+            raise ApiError(404, missing)
+        if run["status"] not in _AUDITED:
+            raise ApiError(404, f"run {run['run_id']} is {run['status']}: it has no model card")
+        card = model_card(run, fairness_queries.fairness_audit(conn, run["run_id"]))
+    wants_html = format == "html" or (
+        format is None
+        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    )
+    if wants_html:
+        return html_response("model_card.html", card=card)
+    return card
+
+
+_CARD = (
+    "The run's model card: intended use (support for a person's decision, never an "
+    "automated one), the data window and sizes, the predictor's features (protected "
+    "attributes are never features), the scorecards, cross-validated, hold-out and "
+    "back-tested metrics, the fairness audit and known limitations. JSON, or a printable "
+    "HTML page with `?format=html` or `Accept: text/html`."
+)
+# Both bodies of the 200: the JSON card and, asked for, the printable page.
+_CARD_HTML = {
+    "200": {
+        "description": "The model card: JSON, or a printable HTML page.",
+        "content": {
+            "application/json": {"schema": ModelCardSchema},
+            **document_body("text/html", "")["200"]["content"],
+        },
+    }
+}
+
+
+@blp.route("/current/card")
+class CurrentRunCard(MethodView):
+    @blp.doc(description=_CARD, responses=_CARD_HTML)
+    @blp.arguments(CardArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, ModelCardSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="No run has completed yet.")
+    def get(self, format: str | None = None):
+        """The model card of the current run."""
+        return _card(None, format)
+
+
+@blp.route("/<int:run_id>/card")
+class RunCard(MethodView):
+    @blp.doc(description=_CARD, responses=_CARD_HTML)
+    @blp.arguments(CardArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, ModelCardSchema)
+    @blp.alt_response(
+        404, schema=ErrorResponseSchema, description="No such run, or it did not finish."
+    )
+    def get(self, run_id: int, format: str | None = None):
+        """The model card of any kept run, by id."""
+        return _card(run_id, format)
 
 
 @blp.route("/<int:run_id>/promote")

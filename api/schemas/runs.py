@@ -53,10 +53,14 @@ class RunSchema(RunSummarySchema):
     metrics = fields.Dict(
         metadata={
             "description": "tier counts and centroids, anomaly ratio, predictor F1 and "
-            "feature importances, score drift against the previous run. A manager gets the "
-            "model's quality only (drift_psi, the predictor's F1 and feature importances, "
-            "the back-test's accuracy and F1): figures of the whole organisation minus "
-            "their own people's would describe everyone else"
+            "feature importances, score drift against the previous run, and `backtest`: the "
+            "previous run's next-tier predictions held against this run's tiers for the "
+            "people in both ({previous_run_id, employees, accuracy, macro_f1, brier, "
+            "confusion: {labels, matrix}}, rows realised and columns predicted tiers); null "
+            "for the first run or when nobody is in both. A manager gets the model's quality "
+            "only (drift_psi, the predictor's F1 and feature importances, the back-test's "
+            "accuracy and F1): figures of the whole organisation minus their own people's "
+            "would describe everyone else"
         }
     )
     timings = fields.Dict(keys=fields.String(), values=fields.Float())

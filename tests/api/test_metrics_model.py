@@ -57,6 +57,7 @@ HANDMADE_METRICS = {
     "anomaly_ratio": 0.1,
     "predictor": {"status": "skipped", "cv_f1_macro": None},
     "drift_psi": None,
+    "backtest": None,
 }
 
 
@@ -108,6 +109,12 @@ def test_model_metrics_report_the_current_run_of_the_store(scored_database_url, 
     # Recounted from the stored audit; the demo organisation has two protected attributes.
     assert set(adverse) == {"age_band", "gender"}
     assert page.by_label("epa_model_fairness_adverse_impact_groups", "attribute") == adverse
+    assert page.value("epa_model_backtest_macro_f1") == pytest.approx(
+        metrics["backtest"]["macro_f1"]
+    )
+    assert page.value("epa_model_backtest_accuracy") == pytest.approx(
+        metrics["backtest"]["accuracy"]
+    )
 
 
 def test_before_any_run_the_store_is_up_and_no_model_is_reported(database_url, scrape):
@@ -125,7 +132,7 @@ def test_a_scrape_succeeds_with_metrics_up_zero_when_the_store_is_unreachable(sc
     assert page.matching("epa_analyze_records_total")
 
 
-def test_predictor_f1_and_drift_are_absent_when_the_run_has_none(database_url, conn):
+def test_predictor_f1_drift_and_backtest_are_absent_when_the_run_has_none(database_url, conn):
     insert_current_run(conn, HANDMADE_METRICS)
     db = Database(database_url)
     try:
@@ -138,6 +145,8 @@ def test_predictor_f1_and_drift_are_absent_when_the_run_has_none(database_url, c
     assert page.matching("epa_model_score_drift_psi") == []
     # No protected attributes were audited: no fairness series rather than a reassuring 0.
     assert page.matching("epa_model_fairness_adverse_impact_groups") == []
+    assert page.matching("epa_model_backtest_macro_f1") == []
+    assert page.matching("epa_model_backtest_accuracy") == []
 
 
 def test_the_store_is_read_at_most_once_per_cache_period(database_url, conn):

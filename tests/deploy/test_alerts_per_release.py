@@ -104,3 +104,57 @@ def test_under_hr_epa_api_down_is_silent_while_the_api_answers_and_fires_when_it
         ["promtool", "test", "rules", str(tests)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def backtest_case(rules: Path, f1: float) -> dict:
+    series = 'epa_model_backtest_macro_f1{job="epa-api", instance="a"}'
+    return {
+        "rule_files": [str(rules)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": series, "values": f"{f1}x30"}],
+                "alert_rule_test": [
+                    {"eval_time": "20m", "alertname": "EpaBacktestF1Low", "exp_alerts": []}
+                ],
+            }
+        ],
+    }
+
+
+def fires(tmp_path: Path, spec: dict, f1: float) -> bool:
+    """Whether EpaBacktestF1Low fires for a steady back-tested macro F1 of `f1`."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump(spec))
+    tests = tmp_path / "tests.yaml"
+    tests.write_text(yaml.safe_dump(backtest_case(rules, f1)))
+    result = subprocess.run(
+        [shutil.which("promtool"), "test", "rules", str(tests)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode != 0  # the case expects silence
+
+
+def test_the_backtest_floor_is_a_chart_value_in_the_expression_and_the_description(tmp_path):
+    values = {"metrics": {"prometheusRule": {"enabled": True, "backtestF1Floor": 0.65}}}
+    rendered = helm.Chart.load(CHART).render(values, name="epa", namespace="hr-tools")
+    (text,) = [t for path, t in rendered.items() if path.endswith("prometheusrule.yaml")]
+    spec = yaml.safe_load(text)["spec"]
+    (rule,) = [r for g in spec["groups"] for r in g["rules"] if r["alert"] == "EpaBacktestF1Low"]
+    assert rule["expr"].endswith("< 0.65")
+    assert "(floor 0.65)" in rule["annotations"]["description"]
+    assert fires(tmp_path, spec, 0.6)
+    assert not fires(tmp_path, spec, 0.7)
+
+
+def test_the_default_backtest_floor_is_the_plain_rule_files_one(tmp_path):
+    default = rendered_rules("epa")
+    plain = yaml.safe_load((ROOT / "monitoring" / "alerts.yaml").read_text())
+    (rule,) = [r for g in default["groups"] for r in g["rules"] if r["alert"] == "EpaBacktestF1Low"]
+    (own,) = [r for g in plain["groups"] for r in g["rules"] if r["alert"] == "EpaBacktestF1Low"]
+    assert rule == own
+    assert fires(tmp_path, default, 0.45)
+    assert not fires(tmp_path, default, 0.55)
