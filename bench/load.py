@@ -28,7 +28,7 @@ from typing import Any
 import psutil
 import psycopg2
 
-from bench.serving import free_port, git_commit, http_get, wait_ready
+from bench.serving import free_port, git_commit, http_get, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -368,13 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         step(f"failed: {exc}\n  logs: {os.path.relpath(args.work_dir, ROOT)}/")
         return 2
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()  # gunicorn: SIGTERM is a graceful stop
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        if server is not None:
+            stop(server)
         # A token is `epa_<id>_<secret>`: revoked once the test is over, it is no use to anyone.
         token_id = token.split("_")[1] if token and token.count("_") >= 2 else None
         if token_id:

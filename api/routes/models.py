@@ -75,16 +75,21 @@ class Run(MethodView):
 _AUDITED = ("succeeded", "held", "superseded")
 
 
+def _finished(run: dict | None, run_id: int | None, what: str) -> dict:
+    """`run` when it finished scoring; else the 404 that names what it lacks."""
+    if run is None:
+        missing = (
+            f"no model run {run_id}" if run_id is not None else "no model run has completed yet"
+        )
+        raise ApiError(404, missing)
+    if run["status"] not in _AUDITED:
+        raise ApiError(404, f"run {run['run_id']} is {run['status']}: it has no {what}")
+    return run
+
+
 def _audit(run_id: int | None) -> dict:
     with get_db().connection() as conn:
-        run = fairness_queries.audited_run(conn, run_id)
-        if run is None:
-            missing = (
-                f"no model run {run_id}" if run_id is not None else "no model run has completed yet"
-            )
-            raise ApiError(404, missing)
-        if run["status"] not in _AUDITED:
-            raise ApiError(404, f"run {run['run_id']} is {run['status']}: it has no audit")
+        run = _finished(fairness_queries.audited_run(conn, run_id), run_id, "audit")
         rows = fairness_queries.fairness_audit(conn, run["run_id"])
     return fairness_audit(run, rows)
 
@@ -122,14 +127,7 @@ class RunFairness(MethodView):
 
 def _card(run_id: int | None, format: str | None):
     with get_db().connection() as conn:
-        run = queries.run(conn, run_id)
-        if run is None:
-            missing = (
-                f"no model run {run_id}" if run_id is not None else "no model run has completed yet"
-            )
-            raise ApiError(404, missing)
-        if run["status"] not in _AUDITED:
-            raise ApiError(404, f"run {run['run_id']} is {run['status']}: it has no model card")
+        run = _finished(queries.run(conn, run_id), run_id, "model card")
         card = model_card(run, fairness_queries.fairness_audit(conn, run["run_id"]))
     wants_html = format == "html" or (
         format is None

@@ -1,4 +1,4 @@
-"""The department, team and employee reports of a real run, opened in headless Chromium
+"""The department, team and employee reports and the model card of a real run, opened in
 under their own Content-Security-Policy: every chart the page embeds is drawn on screen.
 
 A page saved to a file has no response headers, so its policy goes into the file as a
@@ -121,3 +121,32 @@ def test_the_employee_report_shows_its_score_charts_in_a_browser(scored_client, 
     )
     shot = screenshot(chromium, response, tmp_path, "employee-report")
     assert_charts_drawn(shot, ("trend", "kpis"))
+
+
+def test_the_model_card_is_styled_under_its_policy_and_prints(scored_client, chromium, tmp_path):
+    response = scored_client.get("/api/v1/models/current/card?format=html")
+    assert response.status_code == 200
+    shot = screenshot(chromium, response, tmp_path, "model-card")
+    # The report stylesheet (allowed by its hash only) shades table headers: unstyled, the
+    # page would have none of that grey.
+    assert pixels_of(shot, "#f3f3f3") >= 20_000, "the card's stylesheet did not apply"
+    assert int((shot.max(axis=2) < 90).sum()) >= 5_000, "no text on screen"
+
+    pdf = tmp_path / "model-card.pdf"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            (tmp_path / "model-card.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    printed = pdf.read_bytes()
+    assert printed.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", printed)) >= 1, "the card printed no page"
