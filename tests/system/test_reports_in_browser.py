@@ -1,5 +1,6 @@
 """The department, team and employee reports and the model card of a real run, opened in
-under their own Content-Security-Policy: every chart the page embeds is drawn on screen.
+headless Chromium under their own Content-Security-Policy: every chart the page embeds is
+drawn on screen, and the card is styled and prints.
 
 A page saved to a file has no response headers, so its policy goes into the file as a
 <meta> element (which enforces everything but frame-ancestors, which no image needs).
