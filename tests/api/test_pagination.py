@@ -40,6 +40,11 @@ LISTS = {
         "id",
     ),
     "runs": ("/api/v1/models?limit=1", "/api/v1/models?limit=100", "run_id"),
+    "review-queue": (
+        "/api/v1/reviews?status=all&limit=40",
+        "/api/v1/reviews?status=all&limit=500",
+        "employee_id",
+    ),
 }
 
 
