@@ -56,6 +56,10 @@ def _p_value(high: int, size: int, rest_high: int, rest_size: int) -> float | No
     if rest_size == 0:  # a single reported group has nothing to be compared with
         return None
     table = [[high, size - high], [rest_high, rest_size - rest_high]]
+    if high + rest_high in (0, size + rest_size):
+        # Nobody (or everybody) High: the observed table is the only one possible, p = 1.
+        # scipy answers NaN for such a zero margin.
+        return 1.0
     return float(min(fisher_exact(table, alternative="two-sided")[1], 1.0))
 
 

@@ -155,3 +155,10 @@ def test_without_predictions_the_predicted_low_share_is_missing_not_zero():
     audit = fairness_audit(scores, attributes, min_group_size=5)
 
     assert audit["predicted_low_share"].isna().all()
+
+
+def test_a_p_value_with_nobody_high_on_either_side_is_one_not_nan():
+    from analytics.fairness import _p_value
+
+    assert _p_value(0, 7, 0, 40) == 1.0
+    assert _p_value(7, 7, 40, 40) == 1.0
