@@ -137,6 +137,15 @@ def issue_token(database_url: str, role: str = "admin", employee_id: str | None 
     return bearer
 
 
+def reports_of(target) -> dict[str, list[str]]:
+    """Each manager's direct reports, from the employees table of `target`."""
+    reports: dict[str, list[str]] = {}
+    for employee_id, manager_id in query(target, "SELECT employee_id, manager_id FROM employees"):
+        if manager_id is not None:
+            reports.setdefault(manager_id, []).append(employee_id)
+    return reports
+
+
 def people_of(manager_id: str, reports: dict[str, list[str]]) -> set[str]:
     """The manager and everyone below them, walked here in Python, independently of SQL."""
     seen, todo = set(), [manager_id]

@@ -10,20 +10,10 @@ from collections import defaultdict
 import pytest
 
 from api.presenters.runs import SCOPED_METRICS
-from tests.helpers import issue_token, people_of, query, seed_demo
+from tests.helpers import issue_token, people_of, query, reports_of, seed_demo
 from worker.run import execute_run
 
 PAIR = "Pair Programming Duo"
-
-
-def reports_of(database_url: str) -> dict[str, list[str]]:
-    reports = defaultdict(list)
-    for employee_id, manager_id in query(
-        database_url, "SELECT employee_id, manager_id FROM employees"
-    ):
-        if manager_id is not None:
-            reports[manager_id].append(employee_id)
-    return dict(reports)
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ nothing, reviews are append-only and audited, and they belong to the run they re
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import psycopg2
 import pytest
 
 from store.tokens import BOUND_ROLES
-from tests.helpers import count, issue_token, people_of, query, seed_demo
+from tests.helpers import count, issue_token, people_of, query, reports_of, seed_demo
 from worker.run import execute_run
 
 
@@ -35,14 +33,6 @@ def current_results(db) -> dict[str, dict]:
         as_dicts=True,
     )
     return {r["employee_id"]: r for r in rows}
-
-
-def reports_of(db) -> dict[str, list[str]]:
-    reports = defaultdict(list)
-    for employee_id, manager_id in query(db, "SELECT employee_id, manager_id FROM employees"):
-        if manager_id is not None:
-            reports[manager_id].append(employee_id)
-    return dict(reports)
 
 
 def other_tier(tier: str) -> str:

@@ -8,15 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.helpers import issue_token, people_of, query, seed_demo
-
-
-def reports_of(db) -> dict[str, list[str]]:
-    reports = defaultdict(list)
-    for employee_id, manager_id in query(db, "SELECT employee_id, manager_id FROM employees"):
-        if manager_id is not None:
-            reports[manager_id].append(employee_id)
-    return dict(reports)
+from tests.helpers import issue_token, people_of, query, reports_of, seed_demo
 
 
 def current_teams(db) -> dict[str, set[str]]:
