@@ -1,9 +1,9 @@
 """Set-based load of a validated batch: COPY into a staging table, then one upsert.
 
 The caller owns the transaction, so a batch is all-or-nothing: a bad reference, or a
-manager cycle, found here raises before anything reaches the target table, and the
-transaction rolls back. Re-sending the same rows changes nothing: the upsert only touches
-rows whose values differ.
+manager cycle, found here raises ValidationFailed and nothing of the batch stays in the
+target table; the transaction rolls back. Re-sending the same rows changes nothing: the
+upsert only touches rows whose values differ.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from psycopg2 import sql
+from psycopg2 import errors, sql
 from psycopg2.extensions import connection
 
 from store.datasets import EMPLOYEES, Dataset
@@ -229,8 +229,9 @@ def load(
     on_rows: Callable[[int], None] | None = None,
 ) -> LoadResult:
     """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
-    for references to unknown employees or programs; the caller's transaction then rolls
-    back. `on_rows(n)` is told of each chunk of n rows staged."""
+    for references to unknown employees or programs (each row and column named); the
+    caller's transaction then rolls back. `on_rows(n)` is told of each chunk of n rows
+    staged."""
     table = sql.Identifier(dataset.table)
     with conn.cursor() as cur:
         if dataset is EMPLOYEES:
@@ -245,17 +246,58 @@ def load(
         cur.execute("ALTER TABLE staging ADD COLUMN _row integer")
     staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
     copy_frame(conn, sql.Identifier("staging"), staged, on_rows)
+
+    upsert = _upsert(dataset)
+    if dataset is EMPLOYEES or not all(ref.foreign_key for ref in dataset.references):
+        # Cycles, and references no foreign key enforces, are found before the upsert.
+        problems = _reference_problems(conn, dataset)
+        if dataset is EMPLOYEES:
+            problems += _manager_cycle_problems(conn, frame)
+        if problems:
+            raise ValidationFailed(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        inserted, updated = _run(conn, upsert)
+    else:
+        # The foreign keys check every reference as the upsert writes: a good batch pays
+        # no anti-join. A violation rolls back to the savepoint, and the same queries as
+        # above then name each bad row and column.
+        with conn.cursor() as cur:
+            cur.execute("SAVEPOINT upsert")
+        try:
+            inserted, updated = _run(conn, upsert)
+        except errors.ForeignKeyViolation:
+            with conn.cursor() as cur:
+                cur.execute("ROLLBACK TO SAVEPOINT upsert")
+            problems = _reference_problems(conn, dataset)
+            if not problems:
+                raise  # a violation the batch does not explain: not a problem of its rows
+            raise ValidationFailed(problems) from None
+        with conn.cursor() as cur:
+            cur.execute("RELEASE SAVEPOINT upsert")
+    with conn.cursor() as cur:
+        cur.execute("DROP TABLE staging")  # several batches may share one transaction
+    return LoadResult(received=len(frame), inserted=inserted, updated=updated)
+
+
+def _reference_problems(conn: connection, dataset: Dataset) -> list[Problem]:
     with conn.cursor() as cur:
         # A fresh temp table has no statistics; without them the planner nested-loops the
-        # reference checks below, which is quadratic on large batches.
+        # reference checks, which is quadratic on large batches.
         cur.execute("ANALYZE staging")
+    return _unknown_reference_problems(conn, dataset)
 
-    problems = _unknown_reference_problems(conn, dataset)
-    if dataset is EMPLOYEES:
-        problems += _manager_cycle_problems(conn, frame)
-    if problems:
-        raise ValidationFailed(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
 
+def _run(conn: connection, upsert: sql.Composable) -> tuple[int, int]:
+    """The upsert's counts of rows inserted and updated."""
+    with conn.cursor() as cur:
+        cur.execute(upsert)
+        inserted, updated = cur.fetchone()
+    return inserted, updated
+
+
+def _upsert(dataset: Dataset) -> sql.Composable:
+    """INSERT … ON CONFLICT of the staging table into the dataset's, counting the rows
+    inserted and updated; a row whose values are unchanged is not touched."""
+    table = sql.Identifier(dataset.table)
     columns = [sql.Identifier(c) for c in dataset.columns]
     values = [sql.Identifier(c) for c in dataset.columns if c not in dataset.key]
     on_conflict = sql.SQL(
@@ -267,7 +309,7 @@ def load(
     )
     if not values:  # every column is in the key (training completions): nothing to update
         on_conflict = sql.SQL("DO NOTHING")
-    upsert = sql.SQL(
+    return sql.SQL(
         """WITH upserted AS (
                INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM staging
                ON CONFLICT ({key}) {on_conflict}
@@ -280,8 +322,3 @@ def load(
         key=sql.SQL(", ").join(sql.Identifier(c) for c in dataset.key),
         on_conflict=on_conflict,
     )
-    with conn.cursor() as cur:
-        cur.execute(upsert)
-        inserted, updated = cur.fetchone()
-        cur.execute("DROP TABLE staging")  # several batches may share one transaction
-    return LoadResult(received=len(frame), inserted=inserted, updated=updated)

@@ -66,15 +66,21 @@ class Reference:
     key: str
     reason: str
     column: str = ""
+    # Whether the store enforces it with a foreign key: the load then learns of a bad
+    # reference from the upsert itself, and looks for the rows only when there is one.
+    foreign_key: bool = True
 
     def on(self, column: str) -> Reference:
-        return Reference(self.table, self.key, self.reason, column)
+        return Reference(self.table, self.key, self.reason, column, self.foreign_key)
 
 
 EMPLOYEE_REFERENCE = Reference("employees", "employee_id", "unknown employee")
 PROGRAM_REFERENCE = Reference("training_programs", "program_id", "unknown program")
 KPI_REFERENCE = Reference("kpis", "kpi_id", "unknown KPI")
-JOB_TITLE_REFERENCE = Reference("employees", "job_title", "unknown job title: no employee has it")
+# Many employees share a job title: no foreign key can name it.
+JOB_TITLE_REFERENCE = Reference(
+    "employees", "job_title", "unknown job title: no employee has it", foreign_key=False
+)
 
 
 @dataclass(frozen=True)
