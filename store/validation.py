@@ -58,6 +58,13 @@ _TYPE_NAMES = {
 }
 
 
+def warm_up() -> None:
+    """Validate a one-cell frame: pandera registers its pandas backends (importing their
+    check and strategy modules) on a process's first validation, which is then a few
+    tenths of a second slower. A server calls this as it starts, not on its first batch."""
+    pa.DataFrameSchema({"x": pa.Column(int, pa.Check.ge(0))}).validate(pd.DataFrame({"x": [0]}))
+
+
 def _dtype(f: Field):
     return {
         "text": pandas_engine.NpString(),
@@ -184,6 +191,12 @@ def _fill_defaults(typed: pd.DataFrame, dataset: Dataset) -> None:
             typed[f.name] = typed[f.name].astype(object).where(typed[f.name].notna(), f.default)
 
 
+def _all_text(col: pd.Series) -> bool:
+    """Whether a column holds only text by its dtype (every CSV column), so no cell of it
+    can be a JSON number or boolean and none needs looking at one by one."""
+    return isinstance(col.dtype, pd.StringDtype)
+
+
 def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     """Everything as stripped text (JSON numbers included), empty cells as missing."""
     out = pd.DataFrame(index=frame.index)
@@ -193,7 +206,7 @@ def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
             continue
         col = frame[f.name]
         is_missing = col.isna()
-        if f.kind in ("int", "float"):
+        if f.kind in ("int", "float") and not _all_text(col):
             # JSON booleans are numbers in Python; never accept them as numbers.
             bools = col.map(lambda v: isinstance(v, bool))
             text = col.astype("string").str.strip().astype(object)
@@ -211,7 +224,7 @@ def _numbers_as_text(frame: pd.DataFrame, text: pd.DataFrame, dataset: Dataset) 
     checked. (CSV cells are all text already.)"""
     found: set[Problem] = set()
     for f in dataset.fields:
-        if f.kind != "text" or f.name not in frame:
+        if f.kind != "text" or f.name not in frame or _all_text(frame[f.name]):
             continue
         values = frame[f.name].reset_index(drop=True)
         # NaN is how pandas marks a key missing from a JSON record: that is no value at all.

@@ -20,7 +20,7 @@ from api.schemas.common import ErrorResponseSchema
 from api.schemas.ingest import IngestResultSchema, record_schema
 from store.bulk import load, unknown_references
 from store.datasets import DATASETS, Dataset
-from store.validation import Problem, ValidationFailed, validate
+from store.validation import Problem, ValidationFailed, validate, warm_up
 
 blp = Blueprint(
     "ingest",
@@ -159,3 +159,5 @@ def _register(dataset: Dataset) -> None:
 
 for _dataset in DATASETS.values():
     _register(_dataset)
+
+warm_up()  # at import, as the app is built: the first batch a worker takes does not pay it
