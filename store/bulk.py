@@ -227,11 +227,13 @@ def load(
     dataset: Dataset,
     frame: pd.DataFrame,
     on_rows: Callable[[int], None] | None = None,
+    csv_text: bytes | None = None,
 ) -> LoadResult:
     """Upsert a batch that `store.validation.validate` accepted. Raises ValidationFailed
     for references to unknown employees or programs (each row and column named); the
     caller's transaction then rolls back. `on_rows(n)` is told of each chunk of n rows
-    staged."""
+    staged. `csv_text`, when given, is the batch as a CSV with a header that COPY reads
+    as `frame` (see store.csv_text): it is staged as it is instead of being rendered."""
     table = sql.Identifier(dataset.table)
     with conn.cursor() as cur:
         if dataset is EMPLOYEES:
@@ -243,9 +245,16 @@ def load(
                 table
             )
         )
-        cur.execute("ALTER TABLE staging ADD COLUMN _row integer")
-    staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
-    copy_frame(conn, sql.Identifier("staging"), staged, on_rows)
+        # COPY numbers the lines of a text it reads in order; a frame brings its numbers.
+        numbered = " GENERATED ALWAYS AS IDENTITY" if csv_text is not None else ""
+        cur.execute(f"ALTER TABLE staging ADD COLUMN _row integer{numbered}")
+    if csv_text is not None:
+        _copy_text(conn, csv_text)
+        if on_rows is not None:
+            on_rows(len(frame))
+    else:
+        staged = frame[dataset.columns].assign(_row=range(1, len(frame) + 1))
+        copy_frame(conn, sql.Identifier("staging"), staged, on_rows)
 
     upsert = _upsert(dataset)
     if dataset is EMPLOYEES or not all(ref.foreign_key for ref in dataset.references):
@@ -276,6 +285,15 @@ def load(
     with conn.cursor() as cur:
         cur.execute("DROP TABLE staging")  # several batches may share one transaction
     return LoadResult(received=len(frame), inserted=inserted, updated=updated)
+
+
+def _copy_text(conn: connection, text: bytes) -> None:
+    header = text.split(b"\n", 1)[0].decode().split(",")
+    statement = sql.SQL("COPY staging ({}) FROM STDIN WITH (FORMAT csv, HEADER)").format(
+        sql.SQL(", ").join(map(sql.Identifier, header))
+    )
+    with conn.cursor() as cur:
+        cur.copy_expert(statement.as_string(conn), io.BytesIO(text), size=COPY_READ_BYTES)
 
 
 def _reference_problems(conn: connection, dataset: Dataset) -> list[Problem]:

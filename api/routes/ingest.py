@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.ingest import IngestResultSchema, record_schema
 from store.bulk import load, unknown_references
+from store.csv_text import copy_text
 from store.datasets import DATASETS, Dataset
 from store.validation import Problem, ValidationFailed, validate, warm_up
 
@@ -68,14 +69,17 @@ def _read_json() -> pd.DataFrame:
     return pd.DataFrame(body, dtype=object)
 
 
-def read_batch() -> pd.DataFrame:
-    """The request's records as text cells, whatever format they came in."""
+def read_batch() -> tuple[pd.DataFrame, bytes | None]:
+    """The request's records as text cells, whatever format they came in, and the CSV
+    they were read from (None for JSON)."""
     if "file" in request.files:
-        return _read_csv(request.files["file"].read())
+        data = request.files["file"].read()
+        return _read_csv(data), data
     if request.mimetype in ("text/csv", "application/csv"):
-        return _read_csv(request.get_data())
+        data = request.get_data()
+        return _read_csv(data), data
     if request.is_json:
-        return _read_json()
+        return _read_json(), None
     raise ApiError(
         415, "send application/json (an array of records), text/csv, or a multipart 'file'"
     )
@@ -93,7 +97,7 @@ def today() -> dt.date:
 
 
 def _ingest(dataset: Dataset) -> dict:
-    raw = read_batch()
+    raw, data = read_batch()
     try:
         frame = validate(raw, dataset, today=today())
     except ValidationFailed as exc:
@@ -103,9 +107,10 @@ def _ingest(dataset: Dataset) -> dict:
             extra = unknown_references(conn, dataset, raw.reset_index(drop=True))
         problems = sorted([*exc.problems, *extra], key=lambda p: (p.row or 0, p.column or ""))
         raise ValidationFailed(problems) from None
+    text = copy_text(data, raw, frame, dataset) if data is not None else None
     # load() checks references again inside the transaction: that check is the binding one.
     with get_db().transaction() as conn:
-        result = load(conn, dataset, frame)
+        result = load(conn, dataset, frame, csv_text=text)
         # In the load's own transaction: no committed batch without its record.
         audit.record(conn, "ingest", dataset.name, **result.to_dict())
     return {"dataset": dataset.name, **result.to_dict()}
