@@ -9,11 +9,13 @@ upsert only touches rows whose values differ.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import orjson
 import pandas as pd
 from psycopg2 import errors, sql
 from psycopg2.extensions import connection
@@ -40,6 +42,64 @@ COPY_CHUNK_ROWS = 50_000  # rows rendered as CSV at a time: bounds the text in m
 COPY_READ_BYTES = 1 << 20
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+# Objects whose str() is their CSV text (what the csv module writes for them).
+_STR_KINDS = frozenset({"string", "empty", "integer", "boolean", "date"})
+
+
+def _numbers(values: np.ndarray) -> list[str]:
+    """Numbers as text with orjson's shortest round-trip formatting: the same decimal values
+    as pandas' numpy formatting (`to_csv`), an order of magnitude faster. orjson writes
+    every non-finite float as null: NaN becomes empty (NULL), ±inf keeps its name."""
+    text = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
+    fields = text[1:-1].decode().split(",")
+    if values.dtype.kind == "f":
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            fields[i] = "" if np.isnan(values[i]) else ("inf" if values[i] > 0 else "-inf")
+    return fields
+
+
+def _csv_fields(column: pd.Series) -> list[str] | None:
+    """A column's CSV fields, as `to_csv(na_rep="")` writes them; None for a dtype left to
+    pandas (dates as datetime64, categories, nullable extension types, mixed objects)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind in "iu" or dtype in (np.float32, np.float64)):
+        return _numbers(column.to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return np.where(column.to_numpy(), "True", "False").tolist()
+    if not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)):
+        return None
+    values = column.to_numpy(dtype=object, na_value=None)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in _STR_KINDS:
+        return None
+    str_of = (lambda v: v) if kind == "string" else str
+    fields = ["" if v is None else str_of(v) for v in values.tolist()]
+    # One search over the whole column spares a search per field in the usual case (names,
+    # identifiers). Quoted on \r too, which to_csv leaves bare and COPY would refuse.
+    if _NEEDS_QUOTES.search("".join(fields)):
+        fields = [_quoted(t) if _NEEDS_QUOTES.search(t) else t for t in fields]
+    return fields
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def render_csv(rows: pd.DataFrame) -> str:
+    """Rows as PostgreSQL CSV (no header, empty for NULL), built column by column: the same
+    values as `rows.to_csv(index=False, header=False, na_rep="")`, several times faster
+    (pandas formats every float through numpy and writes row by row). Falls back to pandas
+    for a frame of one column (whose NULL it writes as "") or a column dtype it formats."""
+    if rows.empty:
+        return ""
+    width = len(rows.columns)
+    columns = [] if width < 2 else [_csv_fields(rows.iloc[:, i]) for i in range(width)]
+    if not columns or any(fields is None for fields in columns):
+        return rows.to_csv(index=False, header=False, na_rep="")
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+
+
 class _CsvChunks:
     """A read-only file over a frame's CSV text, rendered a chunk of rows at a time as COPY
     reads it, so a million-row frame never exists as one string."""
@@ -53,7 +113,7 @@ class _CsvChunks:
 
     @staticmethod
     def _render(rows: pd.DataFrame, on_rows: Callable[[int], None] | None) -> str:
-        text = rows.to_csv(index=False, header=False, na_rep="")
+        text = render_csv(rows)
         if on_rows is not None:
             # Told as the chunk is handed to COPY: the rows before it have reached the server.
             on_rows(len(rows))
