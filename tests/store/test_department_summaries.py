@@ -9,6 +9,7 @@ import pytest
 from api.presenters.employees import POINT_DIGITS
 from api.presenters.reports import kpi_groups, labeller, stored_kpi_groups
 from api.report_charts import score_bands
+from store import migrate
 from store.queries import departments as queries
 from store.queries import employees as employee_queries
 from store.scope import EVERYONE
@@ -124,3 +125,17 @@ def test_the_report_charts_count_what_everyones_rows_would(conn, scored):
         assert [k for k, _ in ours.points] == [k for k, _ in theirs.points]
         assert [p for _, p in ours.points] == pytest.approx([p for _, p in theirs.points])
     assert not queries.legacy_results_exist(conn, department)
+
+
+def test_the_migration_summarises_the_runs_already_stored(database_url, conn, scored):
+    review(conn, scored[0], "override", other(scored[0]["tier"]), "a")
+    before = queries.department_summaries(conn, scope=EVERYONE)
+    conn.commit()
+    migrate.downgrade(database_url, "0013")
+    assert query(conn, "SELECT to_regclass('department_summaries')") == [(None,)]
+    conn.commit()
+
+    migrate.upgrade(database_url)
+
+    assert query(conn, "SELECT count(*) FROM department_summaries")[0][0] == len(before)
+    assert queries.department_summaries(conn, scope=EVERYONE) == before
