@@ -17,10 +17,11 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
 
 # Agg: no display and no GUI toolkit on a server; chosen before anything draws.
 matplotlib.use("Agg")
@@ -90,18 +91,36 @@ def _svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
+def score_bands(scores: Sequence[tuple[float | None, str | None]]) -> dict[str, list[int]]:
+    """Per tier, how many of `scores` fall in each band of 10 points (SCORE_BINS; the last
+    band holds 100); scores outside 0-100 count in the outermost bands, and what cannot be
+    drawn (no finite score, no known tier) in none."""
+    kept = [(min(max(s, 0.0), 100.0), t) for s, t in scores if _finite(s) and t in TIERS]
+    return {
+        tier: [int(n) for n in np.histogram([s for s, t in kept if t == tier], SCORE_BINS)[0]]
+        for tier in TIERS
+    }
+
+
 def tier_distribution(scores: Sequence[tuple[float | None, str | None]], subject: str) -> Chart:
     """A histogram of scores in bands of 10 points, stacked by tier."""
+    return tier_histogram(score_bands(scores), subject)
+
+
+def tier_histogram(bands: Mapping[str, Sequence[int]], subject: str) -> Chart:
+    """The histogram of tier_distribution from its counts per tier and band (score_bands),
+    which a store can count without reading anyone's row."""
     caption = f"Scores of {subject} by tier, in bands of 10 points"
-    kept = [(min(max(s, 0.0), 100.0), t) for s, t in scores if _finite(s) and t in TIERS]
-    if not kept:
+    people = {tier: sum(bands.get(tier) or ()) for tier in TIERS}
+    if not sum(people.values()):
         return Chart(caption, "", empty=f"No scores to show: nobody in {subject} has a tier.")
-    by_tier = {tier: [s for s, t in kept if t == tier] for tier in TIERS}
+    centres = [low + 5 for low in SCORE_BINS[:-1]]
     figure = Figure(figsize=(WIDTH_INCHES, 2.8), layout="constrained")
     axes = figure.add_subplot()
     axes.hist(
-        [by_tier[t] for t in TIERS],
+        [centres for _ in TIERS],
         bins=SCORE_BINS,
+        weights=[list(bands.get(t) or [0] * len(centres)) for t in TIERS],
         stacked=True,
         color=[TIER_COLOURS[t] for t in TIERS],
         hatch=[TIER_HATCHES[t] for t in TIERS],
@@ -119,8 +138,8 @@ def tier_distribution(scores: Sequence[tuple[float | None, str | None]], subject
     axes.legend(
         handles[::-1], labels[::-1], frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1)
     )
-    counts = ", ".join(f"{len(by_tier[t])} {t}" for t in reversed(TIERS))
-    alt = f"Histogram of the scores of {len(kept)} people in {subject}: {counts}."
+    counts = ", ".join(f"{people[t]} {t}" for t in reversed(TIERS))
+    alt = f"Histogram of the scores of {sum(people.values())} people in {subject}: {counts}."
     return Chart(caption, alt, _svg(figure))
 
 

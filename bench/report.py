@@ -14,6 +14,8 @@ def _seconds(figures: dict | None) -> str:
         return "—"
     if "p99_ms" in figures:
         return f"p99 {figures['p99_ms']} ms, {figures['errors']} errors"
+    if "bytes" in figures:  # a response whose size is a target too
+        return f"{figures['seconds']:g} s, {figures['bytes'] / 1e6:.2f} MB"
     return f"{figures['seconds']:g} s"
 
 

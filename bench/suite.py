@@ -3,7 +3,8 @@ its bare limit measured in the same run (see docs/performance.md).
 
     make bench                              100,000 employees x 12 months
     make bench BENCH_ARGS="--full"          1,000,000 employees
-    make bench BENCH_ARGS="--only worker"   some of: seed, worker, ingest, analyze, reads
+    make bench BENCH_ARGS="--only worker"   some of: seed, worker, ingest, analyze, reads,
+                                            report, departments
 
 Benchmarks, each in a process of its own so that its peak memory is its own:
 - seed: `worker seed-demo` of the organisation (no bare limit; a peak-memory target);
@@ -13,7 +14,10 @@ Benchmarks, each in a process of its own so that its peak memory is its own:
   under gunicorn, against COPY into a temporary table and one upsert;
 - analyze: POST /api/v1/analyze of every employee's last month over HTTP, against the same
   pipeline called in process;
-- reads: the steady-rate load test of bench.load (`make bench-load`) on the same data.
+- reads: the steady-rate load test of bench.load (`make bench-load`) on the same data;
+- report: the HTML report of the largest department over HTTP, its bytes and seconds (and
+  the employees CSV beside it, which lists everyone);
+- departments: GET /departments over HTTP, the median of repeated requests.
 
 It writes bench/results/bench-<UTC time>.json and the results table of
 docs/performance.md, and exits 1 when a target is missed."""
@@ -25,8 +29,12 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,18 +48,19 @@ from bench.serving import BIN, ROOT, git_commit, gunicorn, http_post
 from store.bulk import read_frame
 
 PYTHON = str(BIN / "python")
-BENCHMARKS = ("seed", "worker", "ingest", "analyze", "reads")
+BENCHMARKS = ("seed", "worker", "ingest", "analyze", "reads", "report", "departments")
 FULL_SIZE = 1_000_000
 
 
 @dataclass(frozen=True)
 class Target:
     """What a benchmark must meet: at most `ratio` times its bare limit, at most
-    `seconds` and `peak_mib`, each only when given."""
+    `seconds`, `peak_mib` and `megabytes` (of a response), each only when given."""
 
     ratio: float | None = None
     seconds: float | None = None
     peak_mib: float | None = None
+    megabytes: float | None = None
 
     def misses(self, epa: dict, ratio: float | None) -> list[str]:
         found = []
@@ -61,12 +70,15 @@ class Target:
             found.append(f"{epa['seconds']:g} s > {self.seconds:g} s")
         if self.peak_mib is not None and epa["peak_mib"] > self.peak_mib:
             found.append(f"peak {epa['peak_mib']:g} MiB > {self.peak_mib:g} MiB")
+        if self.megabytes is not None and epa["bytes"] > self.megabytes * 1e6:
+            found.append(f"{epa['bytes'] / 1e6:.2f} MB > {self.megabytes:g} MB")
         return found
 
     def describe(self) -> str:
         parts = [f"≤ {self.ratio:g}× bare"] if self.ratio is not None else []
         parts += [f"≤ {self.seconds:g} s"] if self.seconds is not None else []
         parts += [f"peak ≤ {self.peak_mib / 1024:g} GiB"] if self.peak_mib is not None else []
+        parts += [f"≤ {self.megabytes:g} MB"] if self.megabytes is not None else []
         return ", ".join(parts) or "—"
 
 
@@ -83,6 +95,9 @@ def targets(employees: int) -> dict[str, Target]:
         "ingest": Target(ratio=1.25),
         "analyze": Target(seconds=10, peak_mib=2 * GIB) if full else Target(seconds=1),
         "reads": Target(),
+        # The read API's targets hold at every size: a report bounded at any size.
+        "report": Target(seconds=2, megabytes=2),
+        "departments": Target(seconds=0.05),
     }
 
 
@@ -114,9 +129,16 @@ def step(message: str) -> None:
 
 
 def row(
-    name: str, work: str, epa: Measured, bare: Measured | None, target: Target, **extra: Any
+    name: str,
+    work: str,
+    epa: Measured,
+    bare: Measured | None,
+    target: Target,
+    figures: dict | None = None,
+    **extra: Any,
 ) -> dict:
-    epa_figures = epa.figures()
+    """A benchmark's result; `figures` adds to EPA's seconds and peak (a response's bytes)."""
+    epa_figures = {**epa.figures(), **(figures or {})}
     bare_figures = bare.figures() if bare is not None else None
     ratio = round(epa.seconds / bare.seconds, 2) if bare is not None and bare.seconds else None
     misses = target.misses(epa_figures, ratio)
@@ -321,12 +343,91 @@ def bench_reads(env: dict[str, str], args: argparse.Namespace, target: Target) -
     }
 
 
+def _get(url: str, token: str) -> tuple[float, bytes]:
+    """One GET: its wall time and body (RuntimeError unless it answers 200)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {url} answered {response.status}")
+    return time.perf_counter() - started, body
+
+
+def largest_department(database_url: str) -> tuple[str, int]:
+    """The department with the most people scored in the current run, and how many."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT s.department, count(*) FROM scores s
+                   JOIN model_runs r ON r.run_id = s.run_id AND r.is_current
+                   GROUP BY s.department ORDER BY count(*) DESC, s.department LIMIT 1"""
+            )
+            department, people = cur.fetchone()
+    finally:
+        conn.close()
+    return department, people
+
+
+REPORT_REQUESTS = 3
+
+
+def bench_report(env: dict[str, str], args: argparse.Namespace, target: Target) -> dict:
+    """The largest department's HTML report, after one request that warms the worker up:
+    the median of REPORT_REQUESTS requests and the page's bytes; the CSV of everyone once."""
+    department, people = largest_department(env["DATABASE_URL"])
+    token = create_token(env)
+    path = f"/api/v1/departments/{urllib.parse.quote(department, safe='')}"
+    with gunicorn(env, args.work_dir / "gunicorn-report.log", workers=1) as (url, server):
+        (worker,) = _children(server.pid)
+        _get(url + path + "/report.html", token)
+        timed = [_get(url + path + "/report.html", token) for _ in range(REPORT_REQUESTS)]
+        csv_seconds, csv_body = _get(url + path + "/report.csv?section=employees", token)
+        peak = peak_mib_of(worker)
+    seconds = statistics.median(t for t, _ in timed)
+    return row(
+        "report",
+        f"department report (HTML), {people:,} people",
+        Measured(seconds, peak, ""),
+        None,
+        target,
+        {"bytes": len(timed[0][1])},
+        csv={"seconds": round(csv_seconds, 3), "bytes": len(csv_body)},
+    )
+
+
+DEPARTMENTS_REQUESTS = 50
+
+
+def bench_departments(env: dict[str, str], args: argparse.Namespace, target: Target) -> dict:
+    """GET /departments as HR: the median and the slowest of DEPARTMENTS_REQUESTS requests
+    after five that warm the worker up."""
+    token = create_token(env)
+    with gunicorn(env, args.work_dir / "gunicorn-departments.log", workers=1) as (url, server):
+        (worker,) = _children(server.pid)
+        for _ in range(5):
+            _get(url + "/api/v1/departments", token)
+        seconds = [_get(url + "/api/v1/departments", token)[0] for _ in range(DEPARTMENTS_REQUESTS)]
+        peak = peak_mib_of(worker)
+    return row(
+        "departments",
+        "GET /departments as HR, median over HTTP",
+        Measured(statistics.median(seconds), peak, ""),
+        None,
+        target,
+        {"max_seconds": round(max(seconds), 4)},
+    )
+
+
 RUNNERS = {
     "seed": bench_seed,
     "worker": bench_worker,
     "ingest": bench_ingest,
     "analyze": bench_analyze,
     "reads": bench_reads,
+    "report": bench_report,
+    "departments": bench_departments,
 }
 
 

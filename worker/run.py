@@ -20,6 +20,7 @@ from analytics.config import InsightsConfig
 from analytics.fairness import audit_summary, fairness_audit
 from analytics.insights import derive_insights
 from store import run_inputs, runs
+from store.department_summaries import record_department_summaries
 from store.queries.runs import current_run_id
 from store.run_profiles import run_profile
 from worker.hold_checks import HoldLimits, hold_reasons
@@ -287,6 +288,7 @@ def _train_and_publish(
             fairness=audit,
             on_rows=lambda table, rows: writing.advance(rows, table),
         )
+        record_department_summaries(conn, run_id)
         previous_id = current_run_id(conn)
         reasons = hold_reasons(
             run_profile(conn, run_id, rows_read),

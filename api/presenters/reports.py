@@ -183,33 +183,52 @@ def _run_points(runs: Sequence[dict]) -> list[tuple[str, float | None]]:
     ]
 
 
+def stored_kpi_groups(stored: Mapping, label: Callable[[str], str]) -> list[charts.KpiGroup]:
+    """kpi_groups from the sums the store counted (store.queries.departments.kpi_points)
+    instead of everyone's rows: the same groups, titles and KPIs in the same order."""
+    people = {r["scorecard"]: r["people"] for r in stored["people"]}
+    points: dict[str | None, list[tuple[str, float]]] = defaultdict(list)
+    for r in stored["points"]:
+        if r["count"]:
+            points[r["scorecard"]].append((label(r["kpi_id"]), r["total"] / r["count"]))
+    order = sorted(points, key=lambda card: (card is not None, natural_key(card)))
+    return [
+        charts.KpiGroup(
+            f"{'Default' if card is None else card} scorecard · {_people(people[card])}",
+            points[card],
+        )
+        for card in order
+    ]
+
+
 def group_charts(
     subject: str,
-    people: Iterable[dict],
+    bands: Mapping[str, Sequence[int]],
     runs: Sequence[dict],
-    results: Iterable[dict],
+    kpis: Sequence[charts.KpiGroup],
     programs: Iterable[dict],
-    label: Callable[[str], str],
 ) -> dict[str, charts.Chart]:
-    """The charts of a department or team report: scores by tier, the average score over
-    the kept runs, mean points per KPI and the effect of the training it needs."""
+    """The charts of a department or team report: scores by tier (their counts per band,
+    charts.score_bands), the average score over the kept runs, mean points per KPI (the
+    groups of kpi_groups) and the effect of the training it needs."""
     programs = list(programs)
     return {
-        "tiers": charts.tier_distribution(
-            [(p["score"], p.get("final_tier") or p["tier"]) for p in people], subject
-        ),
+        "tiers": charts.tier_histogram(bands, subject),
         "trend": charts.score_trend(
             _run_points(runs),
             f"Average score of {subject} in each kept run",
             "A trend over runs needs at least two kept runs with a score; there are fewer.",
         ),
-        "kpis": charts.kpi_breakdown(
-            kpi_groups(results, label), f"Mean points per KPI of the scores in {subject}"
-        ),
+        "kpis": charts.kpi_breakdown(kpis, f"Mean points per KPI of the scores in {subject}"),
         "training": charts.training_effects(
             _score_intervals(programs), "Effect of each program on the score, 95% interval"
         ),
     }
+
+
+def final_tier_scores(people: Iterable[dict]) -> list[tuple[float | None, str | None]]:
+    """Each person's score and final tier, which the tier chart counts."""
+    return [(p["score"], p.get("final_tier") or p["tier"]) for p in people]
 
 
 def employee_charts(result: dict, label: Callable[[str], str]) -> dict[str, charts.Chart]:

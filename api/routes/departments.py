@@ -19,12 +19,15 @@ from api.presenters.departments import (
     present_department,
     report_csv_rows,
 )
+from api.presenters.employees import POINT_DIGITS
 from api.presenters.reports import (
     effect_rows,
     group_charts,
+    kpi_groups,
     labeller,
     month_label,
     natural_key,
+    stored_kpi_groups,
     trend_rule,
 )
 from api.presenters.teams import present_suggestion, present_team
@@ -174,7 +177,7 @@ def _read_report(
         if figures:
             report["threshold"] = trend_threshold(require_current_run(conn))
             report["kpi_names"] = kpi_names(conn)
-            report["results"] = scored_rows(conn, department, None, report["employees_total"])
+            report["charted"] = _charted(conn, department, report, labeller(report["kpi_names"]))
         audit.record_read(
             conn,
             "department_report_read",
@@ -184,6 +187,18 @@ def _read_report(
             **details,
         )
     return report
+
+
+def _charted(conn, department: str, report: dict, label) -> dict:
+    """What the tier and KPI charts draw, over everyone however many the page lists:
+    counted by the store, so the page reads no one's row but those it lists. Results from
+    before scorecards have their KPI points rebuilt from their rows, as the API does."""
+    bands = queries.score_bands(conn, department)
+    if queries.legacy_results_exist(conn, department):
+        kpis = kpi_groups(scored_rows(conn, department, None, report["employees_total"]), label)
+    else:
+        kpis = stored_kpi_groups(queries.kpi_points(conn, department, POINT_DIGITS), label)
+    return {"bands": bands, "kpis": kpis}
 
 
 def _filename(department: str, section: str, suffix: str) -> str:
@@ -220,9 +235,9 @@ class DepartmentReportHtml(MethodView):
         report = _read_report(department, figures=True, format="html", listed=REPORT_LIST_LIMIT)
         programs = group_effects(report.pop("effects"))
         label = labeller(report.pop("kpi_names"))
-        results = report.pop("results")  # everyone's, however many the page lists
+        charted = report.pop("charted")
         charts = group_charts(
-            department, results, report["trend"]["runs"], results, programs, label
+            department, charted["bands"], report["trend"]["runs"], charted["kpis"], programs
         )
         return html_response(
             "department_report.html",

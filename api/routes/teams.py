@@ -15,7 +15,9 @@ from api.db import get_db
 from api.errors import ApiError
 from api.presenters.reports import (
     effect_rows,
+    final_tier_scores,
     group_charts,
+    kpi_groups,
     labeller,
     month_label,
     months_before,
@@ -23,6 +25,7 @@ from api.presenters.reports import (
 )
 from api.presenters.teams import present_suggestion, present_team, present_team_run
 from api.presenters.training import group_effects
+from api.report_charts import score_bands
 from api.reports import document_body, html_response, kpi_names, scored_rows
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.teams import (
@@ -170,7 +173,11 @@ class TeamReport(MethodView):
         run, label = report.pop("run"), labeller(report.pop("kpi_names"))
         programs = report.pop("programs")
         charts = group_charts(
-            team, report["members"], report["runs"], report.pop("results"), programs, label
+            team,
+            score_bands(final_tier_scores(report["members"])),
+            report["runs"],
+            kpi_groups(report.pop("results"), label),
+            programs,
         )
         months = [
             {

@@ -19,7 +19,9 @@ from bench.report import BEGIN, END, update_performance_doc
 
 @pytest.fixture
 def args(tmp_path: Path) -> argparse.Namespace:
-    parsed = suite.parse_args(["--employees", "300", "--only", "seed,worker,ingest,analyze"])
+    parsed = suite.parse_args(
+        ["--employees", "300", "--only", "seed,worker,ingest,analyze,report,departments"]
+    )
     parsed.work_dir = tmp_path / "work"
     return parsed
 
@@ -29,10 +31,12 @@ def test_every_benchmark_measures_epa_beside_its_bare_limit(database_url, args, 
 
     rows = suite.run_benchmarks(env, args)
 
-    assert [r["benchmark"] for r in rows] == ["seed", "worker", "ingest", "analyze"]
+    assert [r["benchmark"] for r in rows] == [
+        "seed", "worker", "ingest", "analyze", "report", "departments",
+    ]  # fmt: skip
     for r in rows:
         assert r["epa"]["seconds"] > 0 and r["epa"]["peak_mib"] > 50, r
-    for r in rows[1:]:
+    for r in rows[1:4]:
         assert r["bare"]["seconds"] > 0 and r["bare"]["peak_mib"] > 50, r
         assert r["ratio"] == pytest.approx(r["epa"]["seconds"] / r["bare"]["seconds"], rel=0.1)
     worker = rows[1]
@@ -47,6 +51,14 @@ def test_every_benchmark_measures_epa_beside_its_bare_limit(database_url, args, 
     assert stored.loc[sent["employee_id"]].to_numpy() == pytest.approx(sent["hours_logged"])
     analyzed = json.loads((args.work_dir / "analyze.json").read_text())["records"]
     assert len(analyzed) == 300
+    # The report is of the largest department; its page and the CSV of everyone in it.
+    _, people = suite.largest_department(database_url)
+    report = rows[4]
+    assert f"{people:,} people" in report["work"] and report["bare"] is None
+    assert report["epa"]["bytes"] > 10_000
+    assert report["csv"]["bytes"] > people * 50
+    departments = rows[5]
+    assert departments["epa"]["max_seconds"] >= departments["epa"]["seconds"]
 
 
 def test_the_results_table_replaces_only_what_is_between_its_markers(tmp_path):
@@ -90,3 +102,16 @@ def test_the_full_size_holds_the_worker_to_two_minutes_and_three_gib():
     ]
     assert default["worker"].misses({"seconds": 500, "peak_mib": 9000}, 2.9) == []
     assert default["analyze"].misses({"seconds": 1.2, "peak_mib": 100}, None) == ["1.2 s > 1 s"]
+
+
+def test_the_report_is_held_to_two_megabytes_and_two_seconds_at_any_size():
+    for size in (100_000, 1_000_000):
+        report = suite.targets(size)["report"]
+        assert report.misses({"seconds": 1.9, "peak_mib": 500, "bytes": 1_900_000}, None) == []
+        assert report.misses({"seconds": 2.5, "peak_mib": 500, "bytes": 2_500_000}, None) == [
+            "2.5 s > 2 s",
+            "2.50 MB > 2 MB",
+        ]
+        assert suite.targets(size)["departments"].misses(
+            {"seconds": 0.06, "peak_mib": 100}, None
+        ) == ["0.06 s > 0.05 s"]
