@@ -44,6 +44,9 @@ def _values(column: pd.Series, field: fields.Field) -> list:
     # Only numpy's own dtypes: pandas' nullable ones list pd.NA.
     if isinstance(column.dtype, np.dtype) and native(column.dtype):
         return column.tolist()
+    # pandas' text holds Python str only, so text without a missing value lists as it is.
+    if kind is str and isinstance(column.dtype, pd.StringDtype) and not column.hasnans:
+        return column.tolist()
     values = [_boxed(v) for v in column.tolist()]
     # Each value serialized by its field, which leaves a value of its own type as it is.
     return [v if type(v) is kind else field._serialize(v, column.name, None) for v in values]

@@ -41,6 +41,7 @@ FRAMES = {
     "nullable dtypes": pd.DataFrame(
         {
             "employee_id": pd.array(["E1", None, "E3"], dtype="string"),
+            "performance_cluster": pd.array(["Low", None, "High"], dtype="str"),
             "is_anomaly": pd.array([True, None, False], dtype="boolean"),
             "completed_tasks": pd.array([1, None, 3], dtype="Int64"),
         }
