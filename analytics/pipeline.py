@@ -309,7 +309,8 @@ def analyze_records(
     per_employee = per_employee.reset_index()
     check_task_columns(per_employee)
 
-    scored = score_window(per_employee, config)
+    # No flags: the answer does not carry them.
+    scored = score_window(per_employee, config, with_flags=False)
     _, tiers, _, is_anomaly, _ = _tiers_and_anomalies(scored, config)
     return pd.DataFrame(
         {

@@ -84,6 +84,11 @@ class OrjsonProvider(JSONProvider):
     mimetype = "application/json"
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return self._dump(obj, **kwargs).decode()
+
+    def _dump(self, obj: Any, **kwargs: Any) -> bytes:
+        """The document as UTF-8: orjson writes bytes, and a large answer is not copied
+        into a str and back."""
         # Flask and flask-smorest pass json.dumps arguments: honour the ones they use.
         sort_keys = kwargs.pop("sort_keys", self.sort_keys)
         indent = kwargs.pop("indent", None)
@@ -92,14 +97,12 @@ class OrjsonProvider(JSONProvider):
         if indent:
             option |= orjson.OPT_INDENT_2
         try:
-            return orjson.dumps(
-                obj, default=kwargs.pop("default", _default), option=option
-            ).decode()
+            return orjson.dumps(obj, default=kwargs.pop("default", _default), option=option)
         except orjson.JSONEncodeError:
             separators = None if indent else (",", ":")
             return json.dumps(
                 obj, default=_default, sort_keys=sort_keys, indent=indent, separators=separators
-            )
+            ).encode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return loads(s)
@@ -107,8 +110,8 @@ class OrjsonProvider(JSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
         pretty = self.compact is False or (self.compact is None and self._app.debug)
-        body = self.dumps(obj, indent=2 if pretty else None)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        body = self._dump(obj, indent=2 if pretty else None)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
 def _load_json_arguments(req: Request) -> Any:

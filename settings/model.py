@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         64, ge=1, validation_alias="EPA_MAX_UPLOAD_MB", description="API: largest request body."
     )
     analyze_max_records: int = Field(
-        50_000,
+        100_000,
         ge=1,
         validation_alias="EPA_ANALYZE_MAX_RECORDS",
         description="API: most records one POST /api/v1/analyze may carry.",

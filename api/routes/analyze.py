@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
@@ -17,11 +17,13 @@ from analytics import AnalysisError, analyze_records
 from analytics.brief_formula import score_brief_batch
 from api.batch_validation import BodyInvalid, validate_body
 from api.errors import ApiError
+from api.frame_json import dumps_plainly, frame_records
 from api.metrics import measure_analysis
 from api.schemas.analyze import (
     ANALYZE_BODY,
     ANALYZE_SCORECARD_BODY,
     BRIEF_BODY,
+    AnalyzedEmployeeSchema,
     AnalyzeRequestSchema,
     AnalyzeResponseSchema,
     BriefRecordSchema,
@@ -67,7 +69,7 @@ def _check_size(body: object) -> None:
             raise ApiError(422, f"at most {limit} {name} per request, got {len(items)}")
 
 
-def _analyze_brief_array(body: list) -> list[dict]:
+def _analyze_brief_array(body: list) -> pd.DataFrame:
     """The flask-bi form: a bare array, scored by the brief's formula. Problems are named
     by the array's index ("3.total_tasks"), as the array is the whole body."""
     try:
@@ -83,7 +85,7 @@ def _analyze_brief_array(body: list) -> list[dict]:
             result = score_brief_batch(records)
     except AnalysisError as exc:
         raise ApiError(422, str(exc)) from exc
-    return result.to_dict(orient="records")
+    return result
 
 
 def _problem(field: str, reason: str) -> dict:
@@ -180,8 +182,18 @@ class Analyze(MethodView):
                 result = analyze_records(records, **scored)
         except AnalysisError as exc:
             raise ApiError(422, str(exc)) from exc
-        return _success(result.to_dict(orient="records"))
+        return _success(result)
 
 
-def _success(data: list[dict]) -> dict:
-    return {"status": "success", "data": data, "message": "Analysis completed successfully"}
+_EMPLOYEE = AnalyzedEmployeeSchema()
+
+
+def _success(result: pd.DataFrame) -> dict | Response:
+    """The answer; its records built from the result's columns when they are all plain
+    fields (the common case, and the large one), rather than dumped record by record by
+    the response schema. The same JSON either way, through the app's provider."""
+    plain = dumps_plainly(_EMPLOYEE, result)
+    data = frame_records(_EMPLOYEE, result) if plain else result.to_dict(orient="records")
+    answer = {"status": "success", "data": data, "message": "Analysis completed successfully"}
+    # A Response passes the response schema by; a dict is dumped through it.
+    return current_app.json.response(answer) if plain else answer

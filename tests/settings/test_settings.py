@@ -22,7 +22,7 @@ def test_without_variables_every_setting_has_its_default():
     assert (s.cors_origins, s.max_upload_mb, s.analyze_max_records, s.hsts_seconds) == (
         (),
         64,
-        50_000,
+        100_000,
         0,
     )
     assert (s.bind, s.workers, s.threads, s.worker_timeout, s.log_level) == (
