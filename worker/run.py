@@ -176,6 +176,7 @@ def _train_and_publish(
 ) -> RunOutcome:
     as_of = window.as_of
     with clock.step("read"):
+        run_inputs.use_read_memory(conn)  # until the rollback that ends the read
         if not run_inputs.has_records_up_to(conn, as_of):
             raise NothingToAnalyse(
                 f"there are no task records (nor KPI values) in or before {as_of:%Y-%m} to "
