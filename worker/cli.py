@@ -231,6 +231,9 @@ def seed_demo(database_url: str, employees: int, seed: int, months: int, profile
             for name, result in load_organisation(
                 conn, frames, on_rows=lambda dataset, n: loading.advance(n, dataset)
             ):
+                # Loaded datasets are not needed again: free them (the task records are
+                # millions of rows) before the next one is validated and staged.
+                del frames[name]
                 log.info("demo data loaded", extra={"dataset": name, **result.to_dict()})
         conn.close()
     log.info("demo organisation loaded", extra={"profile": profile, "seconds": steps.timings})

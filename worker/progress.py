@@ -33,6 +33,12 @@ class Step:
         self._steps, self.name, self.total, self.unit = steps, name, total, unit
         self.done = 0
         self._task: TaskID | None = None
+        self._started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        """Seconds since the step started: what a step can report before it ends."""
+        return round(time.perf_counter() - self._started, 3)
 
     def advance(self, amount: int, part: str | None = None) -> None:
         self.done += amount
@@ -81,7 +87,7 @@ class Steps:
                 "step started",
                 extra={"command": self.command, "step": name, "total": total, "unit": unit},
             )
-        started = time.perf_counter()
+        step._started = started = time.perf_counter()
         try:
             yield step
         finally:

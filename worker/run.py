@@ -177,6 +177,7 @@ def _train_and_publish(
 ) -> RunOutcome:
     as_of = window.as_of
     with clock.step("read"):
+        run_inputs.use_read_memory(conn)  # until the rollback that ends the read
         if not run_inputs.has_records_up_to(conn, as_of):
             raise NothingToAnalyse(
                 f"there are no task records (nor KPI values) in or before {as_of:%Y-%m} to "
@@ -300,7 +301,10 @@ def _train_and_publish(
             run_id,
             as_of=as_of,
             metrics=metrics,
-            timings=clock.timings,
+            # Stored with the run's own row, in the same UPDATE: the write so far (every
+            # row is written and profiled by now; only this UPDATE, pruning and the commit
+            # remain), so the stored timings name every step without a second UPDATE.
+            timings={**clock.timings, "write": writing.seconds},
             rows_read=rows_read,
             employees_scored=len(result.scores),
             artifact=artifact.getvalue(),

@@ -9,7 +9,7 @@ import pandas as pd
 from analytics.config import InsightsConfig
 from store.bulk import load
 from store.datasets import DATASETS
-from store.run_inputs import read_insight_inputs
+from store.run_inputs import READ_WORK_MEM, read_insight_inputs, use_read_memory
 from tests.helpers import EMPLOYEES
 
 AS_OF = dt.date(2026, 6, 1)
@@ -185,3 +185,17 @@ def test_inputs_of_a_demo_organisation_feed_the_skill_and_training_insights(data
     )
     assert set(effect.program_id) == set(inputs.completions.program_id)
     assert effect.participants.sum() > 0
+
+
+def test_the_reads_memory_lasts_until_the_read_transaction_ends(conn):
+    def work_mem() -> str:
+        with conn.cursor() as cur:
+            cur.execute("SHOW work_mem")
+            return cur.fetchone()[0]
+
+    conn.rollback()
+    default = work_mem()
+    use_read_memory(conn)
+    assert work_mem() == READ_WORK_MEM != default
+    conn.rollback()
+    assert work_mem() == default

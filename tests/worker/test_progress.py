@@ -13,7 +13,7 @@ import sys
 import threading
 
 from store.datasets import DATASETS
-from tests.helpers import seed_demo
+from tests.helpers import query, seed_demo
 from tests.worker.test_worker_run import cli
 
 
@@ -65,6 +65,15 @@ def test_off_a_terminal_a_run_logs_its_steps_and_the_rows_it_writes_per_table(da
     (published,) = [e for e in found if e["message"] == "run published"]
     assert set(published["timings"]) == {"read", "fit", "insights", "fairness", "write"}
     assert all(seconds >= 0 for seconds in published["timings"].values())
+    # The stored timings name the write too, measured before the run's row was finished.
+    (stored,) = query(
+        database_url, "SELECT timings FROM model_runs WHERE run_id = %s", (published["run_id"],)
+    )[0]
+    assert set(stored) == set(published["timings"])
+    assert {k: stored[k] for k in stored if k != "write"} == {
+        k: v for k, v in published["timings"].items() if k != "write"
+    }
+    assert 0 < stored["write"] <= published["timings"]["write"]
     # Rows written per table, from the chunks: the scores table holds one per person scored.
     written: dict[str, int] = {}
     before = 0
