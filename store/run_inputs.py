@@ -56,8 +56,8 @@ WITH ends AS (
 ), skill_match AS (
     -- Importance-weighted share of the role's required levels the employee reaches.
     SELECT e.employee_id,
-           sum(r.importance * least(coalesce(k.level, 0)::real / r.required_level, 1))
-             / nullif(sum(r.importance), 0) AS skill_match
+           sum(r.importance::float8 * least(coalesce(k.level, 0)::float8 / r.required_level, 1))
+             / nullif(sum(r.importance::float8), 0) AS skill_match
     FROM employees e
     JOIN role_skill_requirements r ON r.job_title = e.job_title
     LEFT JOIN employee_skills k ON k.employee_id = e.employee_id AND k.skill = r.skill
@@ -146,6 +146,12 @@ def read_window_features(
         parse_dates=["hire_date"],
     )
     rows_read = int(wide["records"].sum())
+    # Floating-point sums depend on the order rows reach them, which PostgreSQL does not
+    # fix (parallel scans, the plan the statistics choose), and a last-bit difference can
+    # move a tree split. Rounded to 9 decimals (far below what hours, a 1-5 survey or a
+    # share can mean, far above that noise), two runs on the same data score alike.
+    floats = wide.select_dtypes("float64").columns
+    wide[floats] = wide[floats].round(9)
 
     frames = []
     for w in WINDOWS:

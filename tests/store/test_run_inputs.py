@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from analytics.config import InsightsConfig
 from store.bulk import load
 from store.datasets import DATASETS
-from store.run_inputs import READ_WORK_MEM, read_insight_inputs, use_read_memory
+from store.run_inputs import (
+    READ_WORK_MEM,
+    read_insight_inputs,
+    read_window_features,
+    use_read_memory,
+)
 from tests.helpers import EMPLOYEES
 
 AS_OF = dt.date(2026, 6, 1)
@@ -199,3 +205,30 @@ def test_the_reads_memory_lasts_until_the_read_transaction_ends(conn):
     assert work_mem() == READ_WORK_MEM != default
     conn.rollback()
     assert work_mem() == default
+
+
+def test_window_features_do_not_depend_on_the_order_the_task_records_are_stored_in(conn):
+    """0.1 + 0.2 + 0.3 is not 0.3 + 0.2 + 0.1 in floating point: the sums PostgreSQL makes
+    follow the order it reads rows in, which it does not promise, so the same records
+    stored in the other order must still give the same features (else a run's trees can
+    split differently on the same data)."""
+    store(conn, "employees", EMPLOYEES)
+    months = [dt.date(2026, m, 1).isoformat() for m in (4, 5, 6)]
+    records = [
+        {"employee_id": "E2", "period": month, "tasks_total": 4, "tasks_completed": 2,
+         "hours_logged": hours}
+        for month, hours in zip(months, (0.1, 0.2, 0.3), strict=True)
+    ]  # fmt: skip
+    features = []
+    for ordered in (records, records[::-1]):
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM task_records")
+        store(conn, "task-records", ordered)
+        window, _ = read_window_features(conn, AS_OF)
+        conn.rollback()
+        features.append(window.sort_values(["employee_id", "window"]).reset_index(drop=True))
+    hours = [
+        f.loc[(f.employee_id == "E2") & (f.window == 0), "hours_logged"].item() for f in features
+    ]
+    assert hours[0] == pytest.approx(0.6)
+    pd.testing.assert_frame_equal(features[0], features[1], check_exact=True)
