@@ -41,6 +41,22 @@ class AnomalyDetector(BaseEstimator):
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: None = None) -> AnomalyDetector:
         features = tier_feature_matrix(X, self.features)
+        idx = self._fit_forest(features)
+        self.threshold_ = self._threshold(self.anomaly_score(features[idx]))
+        return self
+
+    def fit_detect(self, X: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`fit(X).detect(X)` with each row scored once: the threshold comes from the
+        fitting rows' scores among everyone's, instead of the forest scoring them again."""
+        features = tier_feature_matrix(X, self.features)
+        idx = self._fit_forest(features)
+        score = -self.pipeline_.score_samples(features)
+        self.threshold_ = self._threshold(score[idx])
+        return score > self.threshold_, score
+
+    def _fit_forest(self, features: np.ndarray) -> np.ndarray:
+        """Fit the scaler and forest on a seeded sample; returns the sample's rows. The
+        forest's own threshold ("auto") is not used: it would score the sample once more."""
         idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
         self.pipeline_ = Pipeline(
             [
@@ -49,15 +65,20 @@ class AnomalyDetector(BaseEstimator):
                     "forest",
                     IsolationForest(
                         n_estimators=self.n_estimators,
-                        contamination=self.contamination,
+                        contamination="auto",
                         random_state=self.random_state,
                         n_jobs=self.n_jobs,
                     ),
                 ),
             ]
         ).fit(features[idx])
-        self.threshold_ = float(-self.pipeline_.named_steps["forest"].offset_)
-        return self
+        return idx
+
+    def _threshold(self, fitting_scores: np.ndarray) -> float:
+        # What IsolationForest(contamination=c) sets as -offset_: `contamination` of the
+        # fitting rows score above it. Computed as the forest does, on the negated scores,
+        # so the threshold is the same to the last bit.
+        return float(-np.percentile(-fitting_scores, 100.0 * self.contamination))
 
     def anomaly_score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Higher = more anomalous."""

@@ -65,18 +65,18 @@ def score_brief_batch(
         clip_quantiles=None,
         features=BRIEF_FEATURES,
     ).fit(features, score)
-    anomalies = AnomalyDetector(
+    is_anomaly = AnomalyDetector(
         contamination=config.contamination,
         random_state=config.random_state,
         features=BRIEF_FEATURES,
-    ).fit(features)
+    ).fit_detect(features)[0]
     return pd.DataFrame(
         {
             "employee_id": records["employee_id"].to_numpy(),
             "name": records["name"].to_numpy(),
             "performance_score": np.round(score, 2),
             "performance_cluster": tiers.predict(features),
-            "is_anomaly": anomalies.predict(features),
+            "is_anomaly": is_anomaly,
             "completion_rate": completion,
             "avg_task_hours": hours,
             "completed_tasks": completed.astype(np.int64),

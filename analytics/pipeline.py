@@ -185,8 +185,8 @@ def analyze(
     cur = scored[0]
     tier_model = ScorecardTiers(scorecards, config).fit(cur)
     tiers = tier_model.predict(cur)
-    detector = ScorecardAnomalies(scorecards, config).fit(cur)
-    is_anomaly, anomaly_score = detector.detect(cur)
+    detector = ScorecardAnomalies(scorecards, config)
+    is_anomaly, anomaly_score = detector.fit_detect(cur)
 
     kpi_columns = {k: value_column(k) for k in scorecards.custom_kpi_ids}
     outcome = _train_next_tier_predictor(scored, tiers, config, kpi_columns)
@@ -384,7 +384,7 @@ def _analyze_posted_scorecard(
     part = score_scorecards(people, scorecards, window_values(kpis, 0), config)
     scored = part.frame
     tiers = ScorecardTiers(scorecards, config).fit(scored).predict(scored)
-    is_anomaly, _ = ScorecardAnomalies(scorecards, config).fit(scored).detect(scored)
+    is_anomaly, _ = ScorecardAnomalies(scorecards, config).fit_detect(scored)
     out = pd.DataFrame(
         {
             "employee_id": scored["employee_id"],
@@ -472,8 +472,8 @@ def _tiers_and_anomalies(
         random_state=config.random_state,
         max_fit_samples=config.max_fit_samples,
         n_jobs=config.n_jobs,
-    ).fit(scored)
-    is_anomaly, anomaly_score = detector.detect(scored)
+    )
+    is_anomaly, anomaly_score = detector.fit_detect(scored)
     return tier_model, tier_model.predict(scored), detector, is_anomaly, anomaly_score
 
 

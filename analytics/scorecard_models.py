@@ -89,14 +89,26 @@ class ScorecardAnomalies:
 
     def fit(self, scored: pd.DataFrame) -> ScorecardAnomalies:
         for key, rows in _groups(scorecard_keys(scored)).items():
-            self.models[key] = AnomalyDetector(
-                contamination=self.config.contamination,
-                random_state=self.config.random_state,
-                max_fit_samples=self.config.max_fit_samples,
-                n_jobs=self.config.n_jobs,
-                features=self.scorecards.get(key).tier_features,
-            ).fit(scored.iloc[rows])
+            self.models[key] = self._detector(key).fit(scored.iloc[rows])
         return self
+
+    def fit_detect(self, scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """`fit(scored).detect(scored)`, each row scored once (AnomalyDetector.fit_detect)."""
+        flagged = np.zeros(len(scored), dtype=bool)
+        score = np.zeros(len(scored), dtype=np.float64)
+        for key, rows in _groups(scorecard_keys(scored)).items():
+            self.models[key] = self._detector(key)
+            flagged[rows], score[rows] = self.models[key].fit_detect(scored.iloc[rows])
+        return flagged, score
+
+    def _detector(self, key: str | None) -> AnomalyDetector:
+        return AnomalyDetector(
+            contamination=self.config.contamination,
+            random_state=self.config.random_state,
+            max_fit_samples=self.config.max_fit_samples,
+            n_jobs=self.config.n_jobs,
+            features=self.scorecards.get(key).tier_features,
+        )
 
     def detect(self, scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(is_anomaly, anomaly_score); a scorecard unseen at fit time is not anomalous."""

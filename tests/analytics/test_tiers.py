@@ -3,10 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import IsolationForest
+from sklearn.preprocessing import StandardScaler
 
 from analytics.anomalies import AnomalyDetector
 from analytics.scoring import score_window
-from analytics.tiers import TierModel
+from analytics.tiers import TIER_FEATURES, TierModel, tier_feature_matrix
 
 # (completion_rate, hours per task, completed_tasks) of three clearly separated groups.
 GROUPS = {"Low": (0.3, 8.0, 6), "Medium": (0.6, 5.0, 15), "High": (0.95, 2.0, 30)}
@@ -165,3 +167,22 @@ def test_with_spread_every_higher_tier_scores_above_every_lower_tier_on_average(
     means = frame["score"].groupby(tiers.to_numpy()).mean()
     assert means["High"] > means["Medium"] > means["Low"]
     assert frame["score"][tiers.eq("Low").to_numpy()].max() < frame["score"].max()
+
+
+@pytest.mark.parametrize("max_fit_samples", [200_000, 150])
+def test_fit_detect_scores_as_fit_then_detect_and_flags_the_contamination_share(max_fit_samples):
+    """fit_detect scores each row once; it must answer exactly what fit(X).detect(X) does,
+    also when the forest is fitted on a sample, with the threshold IsolationForest's own
+    contamination would set."""
+    frame = grouped_population()
+    flagged, score = AnomalyDetector(max_fit_samples=max_fit_samples).fit_detect(frame)
+    fitted = AnomalyDetector(max_fit_samples=max_fit_samples).fit(frame)
+    expected_flags, expected_score = fitted.detect(frame)
+    assert np.array_equal(flagged, expected_flags)
+    assert np.array_equal(score, expected_score)
+
+    forest = IsolationForest(contamination=0.05, random_state=42).fit(
+        StandardScaler().fit_transform(tier_feature_matrix(frame, TIER_FEATURES))
+    )
+    if max_fit_samples >= len(frame):
+        assert fitted.threshold_ == -forest.offset_
