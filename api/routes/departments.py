@@ -133,11 +133,12 @@ def _report(conn, department: str, *, listed: int | None = None) -> dict:
     )
     skills = {d["skill"] for d in demand}
     effects = [e for e in training_queries.training_effectiveness(conn) if e["skill"] in skills]
-    teams = [
-        present_team(t)
-        for t in team_queries.teams(conn, scope=EVERYONE, department=department, limit=1_000_000)
-    ]
-    teams_total = len(teams)
+    if listed is None:
+        rows = team_queries.teams(conn, scope=EVERYONE, department=department, limit=1_000_000)
+        teams_total = len(rows)
+    else:  # the store hands over the few that can be among the `listed` lowest
+        teams_total, rows = team_queries.lowest_scoring_teams(conn, department, listed)
+    teams = [present_team(t) for t in rows]
     if listed is not None and teams_total > listed:
         teams = sorted(teams, key=lambda t: (t["average_score"] is None, t["average_score"] or 0))
         teams = teams[:listed]

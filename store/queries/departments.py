@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from psycopg2.extensions import connection
 
-from store.queries._sql import REVIEWED, current, fetch_all
+from store.department_summaries import POINT_DIGITS
+from store.queries._sql import REVIEWED, current, fetch_all, fetch_one
 from store.scope import Scope
 
 
@@ -115,8 +116,11 @@ def department_employees(
         # The first `first` people are chosen on the scores alone, so only their rows are
         # joined to the rest (a department's every row otherwise, at any size).
         order = ATTENTION_ORDER
-        rows = f"""(SELECT s.* FROM scores s {current("s")}
-                    WHERE s.department = %(department)s
+        # The current run's id as a constant of the plan (not a join), so the index
+        # scores_attention (migration 0015) hands them over in order, the first few only.
+        rows = f"""(SELECT s.* FROM scores s
+                    WHERE s.run_id = (SELECT run_id FROM model_runs WHERE is_current)
+                      AND s.department = %(department)s
                       AND (%(team)s::text IS NULL OR s.team = %(team)s)
                     ORDER BY {ATTENTION_ORDER} LIMIT %(first)s) s"""
     return fetch_all(
@@ -151,14 +155,15 @@ def score_bands(conn: connection, department: str) -> dict[str, list[int]]:
     each band of 10 points (0-10, ..., 90-100 with 100 in the last): the model's tiers
     counted in SQL, moved by the run's overrides as the summaries are."""
     bands = {tier: [0] * 10 for tier in ("Low", "Medium", "High")}
-    for row in fetch_all(
-        conn,
-        f"""SELECT s.tier, {_BAND.format(score="s.score")} AS band, count(*) AS people
-            FROM scores s JOIN model_runs r ON r.run_id = s.run_id AND r.is_current
-            WHERE s.department = %(department)s
-            GROUP BY 1, 2""",
-        {"department": department},
-    ):
+    if _without_kpis(conn, department) is not None:  # counted when the run was written
+        counted = f"""SELECT b.tier, b.band, b.people FROM department_score_bands b
+                      {current("b")} WHERE b.department = %(department)s"""
+    else:
+        counted = f"""SELECT s.tier, {_BAND.format(score="s.score")} AS band, count(*) AS people
+                      FROM scores s {current("s")}
+                      WHERE s.department = %(department)s
+                      GROUP BY 1, 2"""
+    for row in fetch_all(conn, counted, {"department": department}):
         if row["tier"] in bands:
             bands[row["tier"]][row["band"]] += row["people"]
     for row in fetch_all(
@@ -185,6 +190,22 @@ def kpi_points(conn: connection, department: str, digits: int) -> dict:
     breakdown (`people`), and per scorecard and KPI the sum and count of their points
     (rounded to `digits`, as the API shows them) and the KPI's place in the breakdown (`points`)."""
     params = {"department": department}
+    if digits == POINT_DIGITS and _without_kpis(conn, department) is not None:
+        return {
+            "people": fetch_all(
+                conn,
+                f"""SELECT p.scorecard, p.people FROM department_kpi_people p {current("p")}
+                    WHERE p.department = %(department)s""",
+                params,
+            ),
+            "points": fetch_all(
+                conn,
+                f"""SELECT p.scorecard, p.kpi_id, p.place, p.total, p.count
+                    FROM department_kpi_points p {current("p")}
+                    WHERE p.department = %(department)s ORDER BY 1, 3, 2""",
+                params,
+            ),
+        }
     people = fetch_all(
         conn,
         f"""SELECT s.scorecard, count(*) AS people
@@ -210,6 +231,9 @@ def kpi_points(conn: connection, department: str, digits: int) -> dict:
 def legacy_results_exist(conn: connection, department: str) -> bool:
     """Whether some current result of the department has no stored KPI breakdown (a run
     from before scorecards), which only the API's own rebuild of it can chart."""
+    counted = _without_kpis(conn, department)
+    if counted is not None:
+        return counted > 0
     return bool(
         fetch_all(
             conn,
@@ -218,3 +242,16 @@ def legacy_results_exist(conn: connection, department: str) -> bool:
             {"department": department},
         )
     )
+
+
+def _without_kpis(conn: connection, department: str) -> int | None:
+    """How many of the department's current results have no stored KPI breakdown, as
+    counted when the run was written; None when the run's figures were not stored
+    (migration 0015), which its readers then count from the scores."""
+    row = fetch_one(
+        conn,
+        f"""SELECT d.results_without_kpis FROM department_summaries d {current("d")}
+            WHERE d.department = %(department)s""",
+        {"department": department},
+    )
+    return None if row is None else row["results_without_kpis"]

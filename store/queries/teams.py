@@ -37,6 +37,35 @@ def teams(
     )
 
 
+def lowest_scoring_teams(conn: connection, department: str, limit: int) -> tuple[int, list[dict]]:
+    """How many teams the department has in the current run, and those of them that can be
+    among its `limit` lowest average scores as a report rounds them (to 2 digits), in team
+    order: those up to the `limit`-th lowest score and a little above it (rounding moves a
+    score by 0.005 at most), so the caller's choice over them is its choice over all."""
+    rows = fetch_all(
+        conn,
+        f"""WITH department AS (
+                SELECT c.* FROM team_composition c {current("c")}
+                WHERE c.department = %(department)s
+            ), edge AS (
+                SELECT average_score FROM department WHERE average_score IS NOT NULL
+                ORDER BY average_score OFFSET %(limit)s - 1 LIMIT 1
+            )
+            SELECT (SELECT count(*) FROM department) AS teams_total, d.run_id, d.team,
+                   d.department, d.members, d.tier_high, d.tier_medium, d.tier_low,
+                   d.average_score, d.required_skills, d.covered_skills, d.skill_coverage,
+                   d.missing_skills, d.average_workload, d.workload_cv, d.score_w1,
+                   d.score_w2, d.score_change, d.trend
+            FROM department d
+            WHERE NOT EXISTS (SELECT FROM edge)
+               OR d.average_score <= (SELECT average_score FROM edge) + 0.02
+            ORDER BY d.team""",
+        {"department": department, "limit": limit},
+    )
+    total = rows[0]["teams_total"] if rows else 0
+    return total, [{k: v for k, v in r.items() if k != "teams_total"} for r in rows]
+
+
 def team_history(conn: connection, team: str, *, scope: Scope) -> list[dict]:
     """The team's composition figures in every kept run, oldest first.
 

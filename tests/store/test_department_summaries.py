@@ -12,6 +12,7 @@ from api.report_charts import score_bands
 from store import migrate
 from store.queries import departments as queries
 from store.queries import employees as employee_queries
+from store.queries import teams as team_queries
 from store.scope import EVERYONE
 from tests.helpers import query, seed_demo
 from worker.run import execute_run
@@ -139,3 +140,75 @@ def test_the_migration_summarises_the_runs_already_stored(database_url, conn, sc
 
     assert query(conn, "SELECT count(*) FROM department_summaries")[0][0] == len(before)
     assert queries.department_summaries(conn, scope=EVERYONE) == before
+
+
+def _charted(conn, department: str) -> tuple:
+    return (
+        queries.score_bands(conn, department),
+        queries.kpi_points(conn, department, POINT_DIGITS),
+        queries.legacy_results_exist(conn, department),
+    )
+
+
+def _largest(scored: list[dict]) -> str:
+    departments = [r["department"] for r in scored]
+    return max(set(departments), key=departments.count)
+
+
+def test_the_run_stores_the_report_figures_its_scores_give(conn, scored):
+    department = _largest(scored)
+    review(conn, scored[0], "override", other(scored[0]["tier"]), "a")
+    stored = _charted(conn, department)
+    assert query(
+        conn,
+        """SELECT count(*) FROM department_score_bands b JOIN model_runs r USING (run_id)
+           WHERE r.is_current AND b.department = %s""",
+        (department,),
+    )[0][0]
+    with conn, conn.cursor() as cur:  # a run written without them: counted from the scores
+        cur.execute("UPDATE department_summaries SET results_without_kpis = NULL")
+
+    assert _charted(conn, department) == stored
+    assert queries.kpi_points(conn, department, POINT_DIGITS + 1)["points"] != stored[1]["points"]
+
+
+def test_the_migration_counts_the_report_figures_of_the_runs_already_stored(
+    database_url, conn, scored
+):
+    department = _largest(scored)
+    review(conn, scored[0], "override", other(scored[0]["tier"]), "a")
+    before = _charted(conn, department)
+    conn.commit()
+    migrate.downgrade(database_url, "0014")
+    assert query(conn, "SELECT to_regclass('department_score_bands')") == [(None,)]
+    legacy = next(r for r in scored if r["department"] != department)
+    with conn, conn.cursor() as cur:  # one result from before scorecards, elsewhere
+        cur.execute(
+            "UPDATE scores SET kpis = NULL WHERE employee_id = %s", (legacy["employee_id"],)
+        )
+
+    migrate.upgrade(database_url)
+
+    assert queries.legacy_results_exist(conn, legacy["department"])
+    assert _charted(conn, department) == before
+    assert query(
+        conn, "SELECT count(*) FROM department_summaries WHERE results_without_kpis IS NULL"
+    ) == [(0,)]
+
+
+def test_the_lowest_scoring_teams_the_store_hands_over_hold_the_reports_choice(conn, scored):
+    def lowest(teams: list[dict], limit: int) -> list[str]:
+        chosen = sorted(
+            teams,
+            key=lambda t: (t["average_score"] is None, round(t["average_score"] or 0, 2)),
+        )
+        return [t["team"] for t in chosen[:limit]]
+
+    for department in {r["department"] for r in scored}:
+        everyone = team_queries.teams(conn, scope=EVERYONE, department=department)
+        assert everyone
+        for limit in range(1, len(everyone) + 1):
+            total, few = team_queries.lowest_scoring_teams(conn, department, limit)
+            assert total == len(everyone)
+            assert len(few) >= limit
+            assert lowest(few, limit) == lowest(everyone, limit)
