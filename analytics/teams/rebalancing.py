@@ -227,20 +227,9 @@ class _Department:
             & (sink_after >= limits[0])
             & (sink_after <= limits[1])
         )
-        parts = []
-        for source, sink, move_ok in zip(pairs[:, 0], pairs[:, 1], size_ok, strict=True):
-            out = [m for m in self.members[source] if self.movable[m]]
-            into = [m for m in self.members[sink] if self.movable[m]]
-            if move_ok and out:
-                parts.append((out, [-1] * len(out), source, sink))
-            if out and into:
-                parts.append((np.repeat(out, len(into)), np.tile(into, len(out)), source, sink))
-        if not parts:
+        mover, partner, source, sink = self._candidates(pairs, size_ok)
+        if not len(mover):
             return None
-        mover = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in parts])
-        partner = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts])
-        source = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
-        sink = np.concatenate([np.full(len(p[0]), p[3]) for p in parts])
         delta = np.concatenate(
             [
                 self._deltas(
@@ -261,6 +250,39 @@ class _Department:
             int(partner[best]),
             int(source[best]),
             int(sink[best]),
+        )
+
+    def _candidates(
+        self, pairs: np.ndarray, move_ok: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every move (partner -1) and swap of movable members over `pairs`, as arrays.
+
+        The order is irrelevant: best_change breaks ties on a full key of the candidate."""
+        movable = np.flatnonzero(self.movable)
+        movable = movable[np.argsort(self.team[movable], kind="stable")]
+        counts = np.bincount(self.team[movable], minlength=len(self.teams))
+        starts = np.cumsum(counts) - counts
+        src, dst = pairs[:, 0], pairs[:, 1]
+        out, into = counts[src], counts[dst]
+
+        moving = move_ok & (out > 0)
+        owner = np.repeat(np.flatnonzero(moving), out[moving])
+        offset = np.arange(len(owner)) - np.repeat(
+            np.cumsum(out[moving]) - out[moving], out[moving]
+        )
+        move_mover = movable[starts[src[owner]] + offset]
+
+        per_pair = out * into  # zero unless both teams have movable members
+        swap_owner = np.repeat(np.arange(len(pairs)), per_pair)
+        j = np.arange(len(swap_owner)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        i, k = np.divmod(j, into[swap_owner])
+        swap_mover = movable[starts[src[swap_owner]] + i]
+        swap_partner = movable[starts[dst[swap_owner]] + k]
+        return (
+            np.r_[move_mover, swap_mover].astype(np.int64),
+            np.r_[np.full(len(owner), -1), swap_partner].astype(np.int64),
+            np.r_[src[owner], src[swap_owner]].astype(np.int64),
+            np.r_[dst[owner], dst[swap_owner]].astype(np.int64),
         )
 
     def _deltas(self, mover, partner, source, sink) -> np.ndarray:
