@@ -21,10 +21,10 @@ from functools import partial
 import numpy as np
 import orjson
 import pandas as pd
-from psycopg2 import sql
 from psycopg2.extensions import connection
 from psycopg2.extras import Json
 
+from store import run_partitions
 from store.bulk import copy_frame
 
 RUN_LOCK = 7_411_002  # advisory lock key shared by every worker of this database
@@ -91,14 +91,8 @@ def predictions(conn: connection, run_id: int) -> pd.DataFrame:
 
 
 # Per-run insight tables (store/migrations/versions/0005), written with the scores.
-INSIGHT_TABLES = (
-    "skill_gaps",
-    "training_recommendations",
-    "training_demand",
-    "training_effectiveness",
-    "team_composition",
-    "team_suggestions",
-    "department_trends",
+INSIGHT_TABLES = tuple(
+    table for table in run_partitions.RUN_TABLES if table not in ("scores", "fairness_audit")
 )
 _JSON_COLUMNS = frozenset({"tier_drivers", "anomaly_drivers", "kpis", "details"})
 _ARRAY_COLUMNS = frozenset({"flags", "missing_skills"})
@@ -145,9 +139,10 @@ def _copy_run_rows(
     frame: pd.DataFrame,
     on_rows: Callable[[int], None] | None,
 ) -> None:
-    if frame.empty:
-        return
-    copy_frame(conn, sql.Identifier(table), _for_copy(frame).assign(run_id=run_id), on_rows)
+    partition = run_partitions.create_partition(conn, table, run_id)
+    if not frame.empty:
+        copy_frame(conn, partition, _for_copy(frame).assign(run_id=run_id), on_rows)
+    run_partitions.attach_partition(conn, table, run_id)
 
 
 def write_run_rows(
@@ -160,7 +155,8 @@ def write_run_rows(
     on_rows: Callable[[str, int], None] | None = None,
 ) -> dict[str, float]:
     """Write all scores, insight tables and the fairness audit of a run in the caller's
-    transaction; returns the seconds each table took to write, for the run's log.
+    transaction, each into a partition of its own (store.run_partitions); returns the
+    seconds each table took to write, with its index builds, for the run's log.
     `on_rows(table, n)` is told of each chunk of n rows written."""
     # The columns of `analytics.analyze(...).scores` are those of the scores table, each
     # insight frame's are its table's (minus run_id), and so are those of
@@ -294,12 +290,19 @@ def fail_run(conn: connection, run_id: int, error: str, timings: dict | None = N
 
 
 def prune_runs(conn: connection, keep: int) -> int:
-    """Delete all but the newest `keep` runs (never the current one); scores go with them."""
+    """Delete all but the newest `keep` runs (never the current one); their result
+    partitions are dropped and their other rows go with them (ON DELETE CASCADE)."""
     with conn.cursor() as cur:
         cur.execute(
-            """DELETE FROM model_runs
+            """SELECT run_id FROM model_runs
                WHERE NOT is_current AND status <> 'running' AND run_id NOT IN (
-                   SELECT run_id FROM model_runs ORDER BY run_id DESC LIMIT %s)""",
+                   SELECT run_id FROM model_runs ORDER BY run_id DESC LIMIT %s)
+               ORDER BY run_id""",
             (keep,),
         )
+        pruned = [row[0] for row in cur.fetchall()]
+        if not pruned:
+            return 0
+        run_partitions.drop_partitions(conn, pruned)
+        cur.execute("DELETE FROM model_runs WHERE run_id = ANY(%s)", (pruned,))
         return cur.rowcount

@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 from psycopg2.extras import execute_values
 
+from store import run_partitions
 from tests.helpers import query
 from tests.store.test_reporting_views import reader_url
 
@@ -67,6 +68,7 @@ def organisation(conn) -> int:
                 (current, dt.date(2026, month, 1)),
             )
             (run_id,) = cur.fetchone()
+            run_partitions.add_empty_partitions(cur.connection, run_id)
             execute_values(
                 cur,
                 "INSERT INTO scores (run_id, employee_id, department, team, job_title, score, "

@@ -14,6 +14,7 @@ import psycopg2
 import pytest
 from psycopg2.extras import execute_values
 
+from store import run_partitions
 from tests.helpers import query
 from tests.store.test_complementary_suppression import (
     assert_remainder_protected,
@@ -81,6 +82,7 @@ def restaurant(conn) -> int:
             ),
         )  # fmt: skip
         (run_id,) = cur.fetchone()
+        run_partitions.add_empty_partitions(cur.connection, run_id)
         kpis = [
             {"kpi_id": k, "value": 1.0, "normalised": 0.5, "weight": w, "points": 10.0 * w}
             for k, w in SERVER_WEIGHTS.items()

@@ -12,7 +12,7 @@ import pytest
 from psycopg2 import errors
 from psycopg2.extras import Json, execute_values
 
-from store import migrate
+from store import migrate, run_partitions
 from tests.conftest import admin
 from tests.helpers import query
 
@@ -96,6 +96,7 @@ def add_run(
         (current, as_of, finished_at - dt.timedelta(minutes=1), finished_at),
     )
     run_id = cur.fetchone()[0]
+    run_partitions.add_empty_partitions(cur.connection, run_id)
     rows = []
     seen: dict[str, int] = {}
     for employee_id, department, team in people():
@@ -462,6 +463,7 @@ def test_department_trends_give_a_point_per_succeeded_run_window_and_large_depar
             "RETURNING run_id"
         )
         (failed,) = cur.fetchone()
+        run_partitions.add_empty_partitions(conn, failed)
         insert(cur, "department_trends", TRENDS_COLUMNS, [
             (failed, "Sales", 0, dt.date(2026, 9, 1), 9, 99.0, 9, 0, 0)
         ])  # fmt: skip
