@@ -22,6 +22,12 @@ from store.datasets import Dataset
 _PLAIN = bytes(b for b in range(0x21, 0x7F) if b not in b'"\\') + b"\n"
 
 
+def is_plain(data: bytes) -> bool:
+    """Whether an upload is of a plain file's bytes: then no cell of it holds whitespace, a
+    quote or a backslash, and there is nothing in it to strip."""
+    return not data.removeprefix(codecs.BOM_UTF8).translate(None, _PLAIN)
+
+
 def _canonical(values: pd.Series, kind: str, shown: np.ndarray) -> np.ndarray:
     """The text PostgreSQL reads back as these (present) values, `shown` as sent."""
     if kind == "int":
@@ -44,7 +50,7 @@ def copy_text(
     """`data` (the upload `raw` was read from, `typed` validated from it) if COPY … (FORMAT
     csv, HEADER) of it stores exactly `typed`; None if it must be rendered instead."""
     data = data.removeprefix(codecs.BOM_UTF8)
-    if data.translate(None, _PLAIN) or b"\n\n" in data or data[:1] == b"\n":
+    if not is_plain(data) or b"\n\n" in data or data[:1] == b"\n":
         return None
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     header = data.split(b"\n", 1)[0].decode().split(",")

@@ -197,8 +197,9 @@ def _all_text(col: pd.Series) -> bool:
     return isinstance(col.dtype, pd.StringDtype)
 
 
-def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    """Everything as stripped text (JSON numbers included), empty cells as missing."""
+def _clean_text(frame: pd.DataFrame, dataset: Dataset, *, strip: bool = True) -> pd.DataFrame:
+    """Everything as stripped text (JSON numbers included), empty cells as missing; cells
+    known to hold no whitespace (`strip=False`) are taken as they are."""
     out = pd.DataFrame(index=frame.index)
     for f in dataset.fields:
         if f.name not in frame:
@@ -211,8 +212,10 @@ def _clean_text(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
             bools = col.map(lambda v: isinstance(v, bool))
             text = col.astype("string").str.strip().astype(object)
             text[bools] = "true/false"
-        else:
+        elif strip:
             text = col.astype("string").str.strip().astype(object)
+        else:
+            text = col.astype("string").astype(object)
         text[is_missing | (text == "")] = None
         out[f.name] = text
     return out
@@ -286,8 +289,16 @@ def _problems_from(
     return problems, bad_cells
 
 
-def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None) -> pd.DataFrame:
-    """Return the batch as typed columns in the dataset's order, or raise ValidationFailed."""
+def validate(
+    frame: pd.DataFrame,
+    dataset: Dataset,
+    today: dt.date | None = None,
+    *,
+    has_whitespace: bool = True,
+) -> pd.DataFrame:
+    """Return the batch as typed columns in the dataset's order, or raise ValidationFailed.
+    `has_whitespace=False` says no cell holds whitespace (a plain CSV file, see
+    store.csv_text.is_plain), which spares stripping every cell of a large batch."""
     today = today or dt.date.today()
     problems: list[Problem] = []
     unknown = [c for c in frame.columns if c not in dataset.columns]
@@ -302,7 +313,7 @@ def validate(frame: pd.DataFrame, dataset: Dataset, today: dt.date | None = None
     if frame.empty:
         raise ValidationFailed([Problem(None, None, "the batch has no records")])
 
-    text = _clean_text(frame.reset_index(drop=True), dataset)
+    text = _clean_text(frame.reset_index(drop=True), dataset, strip=has_whitespace)
     found = _numbers_as_text(frame.reset_index(drop=True), text, dataset)
     found |= _parse_dates(text, dataset)
     try:

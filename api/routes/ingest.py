@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.schemas.common import ErrorResponseSchema
 from api.schemas.ingest import IngestResultSchema, record_schema
 from store.bulk import load, unknown_references
-from store.csv_text import copy_text
+from store.csv_text import copy_text, is_plain
 from store.datasets import DATASETS, Dataset
 from store.validation import Problem, ValidationFailed, validate, warm_up
 
@@ -99,7 +99,9 @@ def today() -> dt.date:
 def _ingest(dataset: Dataset) -> dict:
     raw, data = read_batch()
     try:
-        frame = validate(raw, dataset, today=today())
+        frame = validate(
+            raw, dataset, today=today(), has_whitespace=data is None or not is_plain(data)
+        )
     except ValidationFailed as exc:
         if any(p.row is None for p in exc.problems):
             raise  # the batch's columns are wrong; row-level findings would only be noise

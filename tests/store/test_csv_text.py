@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from store.bulk import load
-from store.csv_text import copy_text
+from store.csv_text import copy_text, is_plain
 from store.datasets import DATASETS
 from store.validation import ValidationFailed, validate
 from tests.helpers import EMPLOYEES, snapshot
@@ -63,6 +63,14 @@ def test_a_plain_file_in_canonical_form_is_sent_as_it_came():
 )
 def test_a_file_copy_would_read_otherwise_is_rendered(changed):
     assert sendable(changed) is None
+
+
+def test_only_a_plain_file_is_validated_without_stripping_its_cells():
+    assert is_plain(PLAIN.encode()) and is_plain(("\ufeff" + PLAIN).encode())
+    for spaced in (PLAIN.replace(",18,", ",18 ,"), PLAIN.replace("E3", "E3\t"), "a,\xa0b\n"):
+        assert not is_plain(spaced.encode())
+    raw = read(PLAIN)
+    pd.testing.assert_frame_equal(validate(raw, TASKS, has_whitespace=False), validate(raw, TASKS))
 
 
 def test_a_default_filled_in_by_validation_is_rendered():
