@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import orjson
 import pandas as pd
 from psycopg2 import errors, sql
 from psycopg2.extensions import connection
 
 from store.datasets import EMPLOYEES, Dataset
+from store.numbers_text import numbers_as_text
 from store.validation import MAX_PROBLEMS, Problem, ValidationFailed, clip
 
 
@@ -47,24 +47,12 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 _STR_KINDS = frozenset({"string", "empty", "integer", "boolean", "date"})
 
 
-def _numbers(values: np.ndarray) -> list[str]:
-    """Numbers as text with orjson's shortest round-trip formatting: the same decimal values
-    as pandas' numpy formatting (`to_csv`), an order of magnitude faster. orjson writes
-    every non-finite float as null: NaN becomes empty (NULL), ±inf keeps its name."""
-    text = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
-    fields = text[1:-1].decode().split(",")
-    if values.dtype.kind == "f":
-        for i in np.flatnonzero(~np.isfinite(values)).tolist():
-            fields[i] = "" if np.isnan(values[i]) else ("inf" if values[i] > 0 else "-inf")
-    return fields
-
-
 def _csv_fields(column: pd.Series) -> list[str] | None:
     """A column's CSV fields, as `to_csv(na_rep="")` writes them; None for a dtype left to
     pandas (dates as datetime64, categories, nullable extension types, mixed objects)."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and (dtype.kind in "iu" or dtype in (np.float32, np.float64)):
-        return _numbers(column.to_numpy())
+        return numbers_as_text(column.to_numpy())
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return np.where(column.to_numpy(), "True", "False").tolist()
     if not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from store.datasets import Dataset
+from store.numbers_text import numbers_as_text
 
 # The bytes of a plain file: printable ASCII but the space, quote and backslash, and \n.
 _PLAIN = bytes(b for b in range(0x21, 0x7F) if b not in b'"\\') + b"\n"
@@ -28,20 +29,20 @@ def is_plain(data: bytes) -> bool:
     return not data.removeprefix(codecs.BOM_UTF8).translate(None, _PLAIN)
 
 
-def _canonical(values: pd.Series, kind: str, shown: np.ndarray) -> np.ndarray:
+def _canonical(values: pd.Series, kind: str, shown: list[str]) -> list[str]:
     """The text PostgreSQL reads back as these (present) values, `shown` as sent."""
     if kind == "int":
-        return values.to_numpy(dtype="int64").astype(str)
+        return numbers_as_text(values.to_numpy(dtype="int64"))
     if kind == "float":
-        return values.to_numpy(dtype="float64").astype(str)
+        return numbers_as_text(values.to_numpy(dtype="float64"))
     if kind == "date":
         # Validation read the dates from `shown` as %Y-%m-%d: if they are written as
         # canonical ISO dates, those are the dates it kept.
         try:
-            return np.datetime_as_string(np.asarray(shown, dtype="datetime64[D]"))
+            return np.datetime_as_string(np.asarray(shown, dtype="datetime64[D]")).tolist()
         except ValueError:
-            return np.array([], dtype=str)
-    return values.to_numpy(dtype=object).astype(str)
+            return []
+    return [str(v) for v in values.to_numpy(dtype=object)]
 
 
 def copy_text(
@@ -64,7 +65,7 @@ def copy_text(
         missing = sent.isna().to_numpy()
         if not np.array_equal(missing, kept.isna().to_numpy()):
             return None  # a default filled in, or a cell emptied
-        shown = sent.to_numpy(dtype=object)[~missing].astype(str)
-        if not np.array_equal(shown, _canonical(kept[~missing], f.kind, shown)):
+        shown = [str(v) for v in sent.to_numpy(dtype=object)[~missing]]
+        if shown != _canonical(kept[~missing], f.kind, shown):
             return None
     return data
