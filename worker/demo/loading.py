@@ -14,7 +14,7 @@ from store.validation import validate
 # Rows validated and staged as one batch. Validation holds every cell of a batch as text
 # (a few hundred bytes a row), so a million employees' ~11 million task records in one
 # batch would take gigabytes; in batches of this size the load's memory stays flat.
-BATCH_ROWS = 500_000
+BATCH_ROWS = 200_000
 
 
 def batches(name: str, frame: pd.DataFrame, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
