@@ -8,6 +8,7 @@ import pytest
 from psycopg2 import sql
 
 from store.datasets import DATASETS, LOAD_ORDER
+from store.validation import ValidationFailed
 from tests.helpers import first_of_month
 from worker.demo import generate_organisation
 from worker.demo.loading import batches, load_organisation
@@ -73,3 +74,21 @@ def test_employees_are_one_batch_as_managers_may_be_hired_after_their_reports(fr
     managed = employees.dropna(subset=["manager_id"])
     later = position[managed.manager_id].to_numpy() > position[managed.employee_id].to_numpy()
     assert later.any()
+
+
+def test_a_bad_row_in_a_later_batch_is_named_by_its_row_in_the_dataset(database_url, frames):
+    broken = dict(frames)
+    tasks = frames["task-records"].copy()
+    tasks.loc[150, "tasks_total"] = -1
+    broken["task-records"] = tasks
+    conn = psycopg2.connect(database_url)
+    try:
+        with pytest.raises(ValidationFailed) as failed:
+            for _ in load_organisation(conn, broken, batch_rows=97):
+                pass
+    finally:
+        conn.rollback()
+        conn.close()
+    problems = failed.value.problems
+    assert problems and {p.row for p in problems} == {151}
+    assert "tasks_total" in {p.column for p in problems}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 
 import pandas as pd
 
 from store.bulk import LoadResult, load
 from store.datasets import DATASETS, LOAD_ORDER
-from store.validation import validate
+from store.validation import ValidationFailed, validate
 
 # Rows validated and staged as one batch. Validation holds every cell of a batch as text
 # (a few hundred bytes a row), so a million employees' ~11 million task records in one
@@ -45,9 +46,26 @@ def load_organisation(
             continue
         told = None if on_rows is None else partial(on_rows, name)
         received = inserted = updated = 0
+        start = 0
         for batch in batches(name, frames[name], batch_rows):
-            result = load(conn, DATASETS[name], validate(batch, DATASETS[name]), told)
+            result = _load_batch(conn, name, batch, start, told)
+            start += len(batch)
             received += result.received
             inserted += result.inserted
             updated += result.updated
         yield name, LoadResult(received=received, inserted=inserted, updated=updated)
+
+
+def _load_batch(
+    conn, name: str, batch: pd.DataFrame, start: int, told: Callable[[int], None] | None
+) -> LoadResult:
+    """Validate and load one batch whose first row is row `start` of its dataset; a problem
+    names its row in the whole dataset, as one batch would have."""
+    try:
+        return load(conn, DATASETS[name], validate(batch, DATASETS[name]), told)
+    except ValidationFailed as failed:
+        shifted = ValidationFailed(
+            [p if p.row is None else replace(p, row=p.row + start) for p in failed.problems]
+        )
+        shifted.total = failed.total
+        raise shifted from None
