@@ -46,7 +46,7 @@ from scipy import stats
 
 from analytics.config import DEFAULT_CONFIG, DEFAULT_INSIGHTS, AnalysisConfig, InsightsConfig
 from analytics.scorecards import Scorecards, score_scorecards
-from analytics.scoring import score_window
+from analytics.scoring import check_task_columns, task_scores
 
 EFFECTIVENESS_COLUMNS = (
     "program_id",
@@ -127,19 +127,30 @@ def _monthly_measures(
     employee's code; every month's whole population is scored together, as a run scores
     its window."""
     frame = _task_frame(activity, emp_code)
+    groups = None
     if peer_groups is not None:
-        frame[config.peer_group] = peer_groups[emp_code]
-    # Filled in place month by month: at scale the months hold ten million rows, and
-    # collecting scored copies to concatenate would hold them twice.
+        # Grouped as score_window groups them (by the names as text), through integer codes.
+        groups = pd.factorize(pd.Series(peer_groups, dtype=object).astype(str))[0][emp_code]
+    total = frame["total_tasks"].to_numpy(dtype=np.float64)
+    completed = frame["completed_tasks"].to_numpy(dtype=np.float64)
+    hours = frame["hours_logged"].to_numpy(dtype=np.float64)
+    check_task_columns(frame)
+    # Filled in place month by month: at scale the months hold ten million rows.
     score = np.empty(len(frame))
     completion = np.empty(len(frame))
     months = frame["month"].to_numpy()
     for month in np.unique(months):
         rows = np.flatnonzero(months == month)
-        scored = score_window(frame.iloc[rows], config, with_flags=False)
-        score[rows] = scored["score"].to_numpy()
-        completion[rows] = scored["completion_rate"].to_numpy()
-    worked = frame["total_tasks"].to_numpy() > 0
+        scored = task_scores(
+            total[rows],
+            completed[rows],
+            hours[rows],
+            None if groups is None else groups[rows],
+            config,
+        )
+        score[rows] = scored["score"]
+        completion[rows] = scored["completion_rate"]
+    worked = total > 0
     return pd.DataFrame(
         {
             "emp": frame["emp"].to_numpy()[worked],
