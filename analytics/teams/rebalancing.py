@@ -420,7 +420,15 @@ def suggest_changes(
 ) -> pd.DataFrame:
     """Greedy sequences of moves and swaps per department (TEAM_SUGGESTION_COLUMNS), each
     the best bounded candidate on the composition left by the previous ones."""
-    pop = prepare(scores, employee_skills, requirements)
+    return population_suggestions(
+        prepare(scores, employee_skills, requirements), managers, insights
+    )
+
+
+def population_suggestions(
+    pop: Population, managers: Iterable[str], insights: InsightsConfig = DEFAULT_INSIGHTS
+) -> pd.DataFrame:
+    """`suggest_changes` of a prepared population (which it leaves unchanged)."""
     is_manager = pd.Index(pop.employee_ids).isin(list(managers))
     records = []
     departments = pd.Series(np.arange(len(pop.team_names))).groupby(pop.team_department)
