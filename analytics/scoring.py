@@ -112,6 +112,11 @@ def check_task_columns(frame: pd.DataFrame) -> None:
         hours = _column(frame, "hours_logged")
     except (TypeError, ValueError) as exc:
         raise AnalysisError(f"task columns must be numeric: {exc}") from exc
+    check_task_arrays(total, completed, hours)
+
+
+def check_task_arrays(total: np.ndarray, completed: np.ndarray, hours: np.ndarray) -> None:
+    """Raise AnalysisError unless the float task columns are complete and consistent."""
     if np.isnan(total).any() or np.isnan(completed).any():
         raise AnalysisError("total_tasks and completed_tasks must not be missing")
     if (total < 0).any() or (completed < 0).any() or (hours < 0).any():
