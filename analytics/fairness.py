@@ -63,15 +63,8 @@ def _p_value(high: int, size: int, rest_high: int, rest_size: int) -> float | No
     return float(min(fisher_exact(table, alternative="two-sided")[1], 1.0))
 
 
-def _audit_attribute(attribute: str, people: pd.DataFrame, min_group_size: int) -> list[dict]:
-    groups = people.groupby("group", sort=True).agg(
-        employees=("high", "size"),
-        high=("high", "sum"),
-        low=("low", "sum"),
-        anomalies=("anomaly", "sum"),
-        predicted=("predicted", "sum"),
-        predicted_low=("predicted_low", "sum"),
-    )
+def _audit_attribute(attribute: str, groups: pd.DataFrame, min_group_size: int) -> list[dict]:
+    """The rows of one attribute from its groups' counts (indexed by group, sorted)."""
     hidden = suppressed_groups(groups["employees"], min_group_size)
     reported = groups[~hidden]
     high_share = reported["high"] / reported["employees"]
@@ -114,24 +107,42 @@ def fairness_audit(
     run did not score are left out. Suppressed groups have no figures (NA)."""
     if min_group_size < 1:
         raise ValueError("min_group_size must be at least 1")
-    results = scores[["employee_id", "tier", "is_anomaly", "predicted_tier"]]
-    people = attributes[["employee_id", "attribute", "group"]].merge(
-        results, on="employee_id", how="inner", validate="many_to_one"
+    ids = pd.Index(scores["employee_id"])
+    if not ids.is_unique:
+        raise pd.errors.MergeError("scores has more than one row for some employee_id")
+    # Counted per (attribute, group) through integer codes: at scale the attribute rows
+    # are millions, and a join and group-by on their names would hash them several times.
+    person = ids.get_indexer(attributes["employee_id"])
+    scored = person >= 0
+    person = person[scored]
+    attribute, attribute_names = pd.factorize(
+        attributes["attribute"].astype(str)[scored], sort=True
     )
-    people = pd.DataFrame(
-        {
-            "attribute": people["attribute"].astype(str),
-            "group": people["group"].astype(str),
-            "high": (people["tier"] == "High").to_numpy(),
-            "low": (people["tier"] == "Low").to_numpy(),
-            "anomaly": people["is_anomaly"].astype(bool).to_numpy(),
-            "predicted": people["predicted_tier"].notna().to_numpy(),
-            "predicted_low": (people["predicted_tier"] == "Low").to_numpy(),
-        }
+    group, group_names = pd.factorize(attributes["group"].astype(str)[scored], sort=True)
+    key, pair = np.unique(
+        attribute.astype(np.int64) * len(group_names) + group, return_inverse=True
+    )
+    flags = {
+        "high": scores["tier"] == "High",
+        "low": scores["tier"] == "Low",
+        "anomalies": scores["is_anomaly"].astype(bool),
+        "predicted": scores["predicted_tier"].notna(),
+        "predicted_low": scores["predicted_tier"] == "Low",
+    }
+    counts = pd.DataFrame(
+        {"employees": np.bincount(pair, minlength=len(key))}
+        | {
+            name: np.bincount(
+                pair, weights=flag.fillna(False).to_numpy(dtype=bool)[person], minlength=len(key)
+            ).astype(np.int64)
+            for name, flag in flags.items()
+        },
+        index=pd.Index(np.asarray(group_names, dtype=object)[key % len(group_names)], name="group"),
     )
     rows: list[dict] = []
-    for attribute, members in people.groupby("attribute", sort=True):
-        rows += _audit_attribute(str(attribute), members, min_group_size)
+    of_attribute = key // len(group_names)
+    for code, name in enumerate(attribute_names):
+        rows += _audit_attribute(str(name), counts[of_attribute == code], min_group_size)
     audit = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     audit["employees"] = audit["employees"].astype("Int64")
     for column in ("high_share", "low_share", "anomaly_share", "predicted_low_share",

@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.config import DEFAULT_CONFIG, DEFAULT_INSIGHTS, AnalysisConfig, InsightsConfig
 from analytics.pipeline import AnalysisResult
 from analytics.skills import skill_gaps, training_demand, training_recommendations
-from analytics.teams import suggest_changes, team_composition
+from analytics.teams import population_composition, population_suggestions, prepare
 from analytics.training_effect import training_effectiveness
 from analytics.trends import group_trends
 
@@ -41,7 +41,10 @@ def derive_insights(
     gaps = skill_gaps(scores, employee_skills, requirements)
     recommendations = training_recommendations(gaps, scores, requirements, programs, insights)
 
-    teams = team_composition(scores, employee_skills, requirements)
+    # Composition and suggestions share one integer-coded population: preparing it hashes
+    # every employee and skill row.
+    population = prepare(scores, employee_skills, requirements)
+    teams = population_composition(population)
     team_trends = group_trends(scores, "team", insights).loc[:, ["team", *TEAM_TREND_COLUMNS]]
     teams = teams.merge(team_trends, on="team", how="left", validate="one_to_one")
 
@@ -72,8 +75,6 @@ def derive_insights(
             monthly_kpis=monthly_kpis,
         ),
         "team_composition": teams,
-        "team_suggestions": suggest_changes(
-            scores, employee_skills, requirements, set(managers), insights
-        ),
+        "team_suggestions": population_suggestions(population, set(managers), insights),
         "department_trends": department_trends,
     }

@@ -112,6 +112,11 @@ def check_task_columns(frame: pd.DataFrame) -> None:
         hours = _column(frame, "hours_logged")
     except (TypeError, ValueError) as exc:
         raise AnalysisError(f"task columns must be numeric: {exc}") from exc
+    check_task_arrays(total, completed, hours)
+
+
+def check_task_arrays(total: np.ndarray, completed: np.ndarray, hours: np.ndarray) -> None:
+    """Raise AnalysisError unless the float task columns are complete and consistent."""
     if np.isnan(total).any() or np.isnan(completed).any():
         raise AnalysisError("total_tasks and completed_tasks must not be missing")
     if (total < 0).any() or (completed < 0).any() or (hours < 0).any():
@@ -149,24 +154,10 @@ def score_window(
     check_task_columns(frame)
     total = _column(frame, "total_tasks")
     completed = _column(frame, "completed_tasks")
-    hours = _column(frame, "hours_logged")
-
-    has_tasks = total > 0
-    completion = np.divide(completed, total, out=np.zeros_like(total), where=has_tasks)
-    avg_hours = np.divide(hours, total, out=np.full_like(total, np.nan), where=has_tasks)
-    imputed = np.isnan(avg_hours)
     groups = _peer_groups(frame, config)
-    if imputed.any():
-        # Nobody with known hours: any constant works, it normalises to 0 below.
-        median = float(np.median(avg_hours[~imputed])) if not imputed.all() else 0.0
-        if groups is not None:
-            peer_median = pd.Series(avg_hours).groupby(groups).transform("median").to_numpy()
-            avg_hours = np.where(imputed & ~np.isnan(peer_median), peer_median, avg_hours)
-        avg_hours[np.isnan(avg_hours)] = median
-
-    efficiency = 1.0 - min_max_by_group(avg_hours, groups, config.clip_quantiles)
-    throughput = min_max_by_group(completed, groups, config.clip_quantiles)
-    score = min_max(weighted_sum(completion, efficiency, throughput, config)) * 100.0
+    parts = task_scores(total, completed, _column(frame, "hours_logged"), groups, config)
+    completion, avg_hours = parts["completion_rate"], parts["avg_task_hours"]
+    efficiency, throughput, score = parts["task_efficiency"], parts["throughput"], parts["score"]
 
     scored = frame.assign(
         completion_rate=completion,
@@ -178,8 +169,46 @@ def score_window(
         score=score,
     )
     if with_flags:
-        scored["flags"] = _flags(~has_tasks, imputed)
+        scored["flags"] = _flags(~(total > 0), parts["hours_imputed"])
     return scored
+
+
+def task_scores(
+    total: np.ndarray,
+    completed: np.ndarray,
+    hours: np.ndarray,
+    groups: np.ndarray | None,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+) -> dict[str, np.ndarray]:
+    """The arrays behind `score_window` (completion_rate, avg_task_hours, hours_imputed,
+    task_efficiency, throughput, score) of one window's checked float task columns, peer
+    `groups` given per row (any labels: only which rows share one matters).
+
+    For callers that score many windows and need no frame: integer group codes group faster
+    than the names."""
+    has_tasks = total > 0
+    completion = np.divide(completed, total, out=np.zeros_like(total), where=has_tasks)
+    avg_hours = np.divide(hours, total, out=np.full_like(total, np.nan), where=has_tasks)
+    imputed = np.isnan(avg_hours)
+    if imputed.any():
+        # Nobody with known hours: any constant works, it normalises to 0 below.
+        median = float(np.median(avg_hours[~imputed])) if not imputed.all() else 0.0
+        if groups is not None:
+            peer_median = pd.Series(avg_hours).groupby(groups).transform("median").to_numpy()
+            avg_hours = np.where(imputed & ~np.isnan(peer_median), peer_median, avg_hours)
+        avg_hours[np.isnan(avg_hours)] = median
+
+    efficiency = 1.0 - min_max_by_group(avg_hours, groups, config.clip_quantiles)
+    throughput = min_max_by_group(completed, groups, config.clip_quantiles)
+    score = min_max(weighted_sum(completion, efficiency, throughput, config)) * 100.0
+    return {
+        "completion_rate": completion,
+        "avg_task_hours": avg_hours,
+        "hours_imputed": imputed,
+        "task_efficiency": efficiency,
+        "throughput": throughput,
+        "score": score,
+    }
 
 
 _FLAG_COMBINATIONS: tuple[tuple[str, ...], ...] = (

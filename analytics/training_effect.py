@@ -39,6 +39,7 @@ only over training months and metrics.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ from scipy import stats
 
 from analytics.config import DEFAULT_CONFIG, DEFAULT_INSIGHTS, AnalysisConfig, InsightsConfig
 from analytics.scorecards import Scorecards, score_scorecards
-from analytics.scoring import score_window
+from analytics.scoring import check_task_arrays, task_scores
 
 EFFECTIVENESS_COLUMNS = (
     "program_id",
@@ -75,6 +76,10 @@ MAX_COMPARISON_PER_TITLE = 5_000
 
 def _month_number(values) -> np.ndarray:
     """Months since year 0 (year * 12 + month - 1) of dates or timestamps."""
+    values = np.asarray(values)
+    if values.dtype.kind == "M" and not np.isnat(values).any():
+        # Ten million task records' periods: numpy's month unit, not a calendar per row.
+        return values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
     when = pd.DatetimeIndex(pd.to_datetime(pd.Series(values)))
     return np.asarray(when.year * 12 + when.month - 1, dtype=np.int64)
 
@@ -126,23 +131,39 @@ def _monthly_measures(
     """(emp, month, score, completion_rate) for months with tasks, `emp` being the
     employee's code; every month's whole population is scored together, as a run scores
     its window."""
-    frame = _task_frame(activity, emp_code)
+    groups = None
     if peer_groups is not None:
-        frame[config.peer_group] = peer_groups[emp_code]
-    # Filled in place month by month: at scale the months hold ten million rows, and
-    # collecting scored copies to concatenate would hold them twice.
-    score = np.empty(len(frame))
-    completion = np.empty(len(frame))
-    months = frame["month"].to_numpy()
-    for month in np.unique(months):
-        rows = np.flatnonzero(months == month)
-        scored = score_window(frame.iloc[rows], config, with_flags=False)
-        score[rows] = scored["score"].to_numpy()
-        completion[rows] = scored["completion_rate"].to_numpy()
-    worked = frame["total_tasks"].to_numpy() > 0
+        # Grouped as score_window groups them (by the names as text), through integer codes.
+        groups = pd.factorize(pd.Series(peer_groups, dtype=object).astype(str))[0][emp_code]
+    total = activity["tasks_total"].to_numpy(dtype=np.float64)
+    completed = activity["tasks_completed"].to_numpy(dtype=np.float64)
+    hours = activity["hours_logged"].to_numpy(dtype=np.float64)
+    check_task_arrays(total, completed, hours)
+    # Filled in place month by month: at scale the months hold ten million rows. A stable
+    # sort of small month offsets (a radix sort) lists each month's rows in their order.
+    score = np.empty(len(total))
+    completion = np.empty(len(total))
+    months = _month_number(activity["period"])
+    offset = months - months.min() if len(months) else months
+    order = np.argsort(offset.astype(np.int16), kind="stable")
+    bounds = np.searchsorted(offset[order], np.arange(offset.max() + 2 if len(offset) else 1))
+    for start, stop in itertools.pairwise(bounds):
+        if start == stop:
+            continue
+        rows = order[start:stop]
+        scored = task_scores(
+            total[rows],
+            completed[rows],
+            hours[rows],
+            None if groups is None else groups[rows],
+            config,
+        )
+        score[rows] = scored["score"]
+        completion[rows] = scored["completion_rate"]
+    worked = total > 0
     return pd.DataFrame(
         {
-            "emp": frame["emp"].to_numpy()[worked],
+            "emp": np.asarray(emp_code)[worked],
             "month": months[worked],
             "score": score[worked],
             "completion_rate": completion[worked],
@@ -218,6 +239,14 @@ def _monthly_scorecard_measures(
     return scores.merge(completion, on=["emp", "month"], how="outer")
 
 
+def _by_code(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The column's values at rows `at`, NaN where -1: reindexing by the ids, by position."""
+    values = np.full(len(at), np.nan, dtype=object)
+    found = at >= 0
+    values[found] = column.to_numpy(dtype=object)[at[found]]
+    return values
+
+
 def _empty_rows(program_ids: np.ndarray, programs: pd.DataFrame) -> pd.DataFrame:
     info = programs.set_index("program_id").reindex(program_ids)
     rows = pd.DataFrame(
@@ -288,17 +317,19 @@ def training_effectiveness(
             scorecards,
             config,
         )
+        employee_at = title_of.index.get_indexer(emp_ids)
     else:
         emp_code, emp_ids = pd.factorize(monthly_activity["employee_id"])
         emp_ids = pd.Index(np.asarray(emp_ids, dtype=object))  # plain, also from a categorical
+        employee_at = title_of.index.get_indexer(emp_ids)
         peer = config.peer_group
         peer_groups = None
         if peer is not None and peer in employees.columns:
-            peer_groups = employees.set_index("employee_id")[peer].reindex(emp_ids).to_numpy()
+            peer_groups = _by_code(employees[peer], employee_at)
         measures = _monthly_measures(monthly_activity, emp_code, peer_groups, config)
     lo, hi = int(measured["month"].min()) - k, int(measured["month"].max()) + k
     measures = measures[(measures["month"] >= lo) & (measures["month"] <= hi)]
-    code_title = title_of.reindex(emp_ids).to_numpy()
+    code_title = _by_code(employees["job_title"], employee_at)
 
     # Rows: every participant, and a seeded sample of colleagues per job title in question.
     measured = measured.assign(emp=emp_ids.get_indexer(measured["employee_id"]))

@@ -116,7 +116,11 @@ def team_composition(
 ) -> pd.DataFrame:
     """One row per team (columns TEAM_COMPOSITION_COLUMNS, sorted by team): tier mix, skill
     coverage against the members' titles' requirements and workload (see module docstring)."""
-    pop = prepare(scores, employee_skills, requirements)
+    return population_composition(prepare(scores, employee_skills, requirements))
+
+
+def population_composition(pop: Population) -> pd.DataFrame:
+    """`team_composition` of a prepared population."""
     return composition_of(pop, np.arange(len(pop.team)), pop.team)
 
 

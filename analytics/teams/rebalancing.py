@@ -139,6 +139,12 @@ class _Department:
             for name in ("need", "have")
         }
         self._refresh(np.arange(t))
+        # Candidates evaluated so far, by pair key source * T + sink (see `_evaluate`).
+        self._evaluated = np.empty(0, dtype=np.int64)
+        self._cache: tuple[np.ndarray, ...] = (
+            *(np.empty(0, dtype=np.int64) for _ in range(5)),
+            np.empty(0),
+        )
 
     def _refresh(self, which: np.ndarray) -> None:
         """Top level, how many members reach it, and runner-up level per (team, skill)."""
@@ -154,12 +160,15 @@ class _Department:
             count[which] = np.add.reduceat(is_top.astype(np.int32), starts, axis=0)
             second[which] = np.maximum.reduceat(np.where(is_top, 0, values), starts, axis=0)
 
-    def _without(self, name: str, member: np.ndarray, team: np.ndarray) -> np.ndarray:
-        """Per-skill levels of `team` once `member` has left it."""
-        top, count, second = self.stats[name]
-        matrix = self.need if name == "need" else self.have
-        alone = (matrix[member] == top[team]) & (count[team] == 1)
-        return np.where(alone, second[team], top[team])
+    def _left(self, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-skill need and have levels of each member's team once the member has left."""
+        team = self.team[member]
+        levels = []
+        for name, matrix in (("need", self.need), ("have", self.have)):
+            top, count, second = self.stats[name]
+            alone = (matrix[member] == top[team]) & (count[team] == 1)
+            levels.append(np.where(alone, second[team], top[team]))
+        return levels[0], levels[1]
 
     def objective(self) -> dict[str, float]:
         return department_imbalance(
@@ -217,6 +226,38 @@ class _Department:
     def best_change(self, insights: InsightsConfig) -> _Change | None:
         """The candidate with the lowest exact delta (ties: moves first, then ids)."""
         pairs = self.candidate_pairs()
+        keys = pairs[:, 0] * len(self.teams) + pairs[:, 1]
+        new = ~np.isin(keys, self._evaluated)
+        if new.any():
+            fresh = self._evaluate(pairs[new], insights)
+            self._evaluated = np.union1d(self._evaluated, keys[new])
+            self._cache = tuple(np.r_[c, f] for c, f in zip(self._cache, fresh, strict=True))
+        key, mover, partner, source, sink, delta = self._cache
+        take = np.flatnonzero(np.isin(key, keys))
+        if not len(take):
+            return None
+        # The full key makes every candidate distinct, so only the lowest deltas need sorting.
+        take = take[delta[take] == delta[take].min()]
+        swap = partner[take] >= 0
+        other = np.where(swap, self.rows[np.maximum(partner[take], 0)], -1)
+        best = take[
+            np.lexsort((other, self.teams[sink[take]], self.rows[mover[take]], swap, delta[take]))[
+                0
+            ]
+        ]
+        return _Change(
+            float(delta[best]),
+            int(mover[best]),
+            int(partner[best]),
+            int(source[best]),
+            int(sink[best]),
+        )
+
+    def _evaluate(self, pairs: np.ndarray, insights: InsightsConfig) -> tuple[np.ndarray, ...]:
+        """(pair key, mover, partner, source, sink, delta) of every candidate over `pairs`.
+
+        A candidate's delta depends on its two teams only (the department's totals do not
+        change), so it stays valid until a change touches one of them (see `apply`)."""
         # Both teams end within the limits, so a team below the minimum (a department
         # head's one-person "Leadership") is not filled with one person at a time.
         source_after, sink_after = self.n[pairs[:, 0]] - 1, self.n[pairs[:, 1]] + 1
@@ -228,10 +269,9 @@ class _Department:
             & (sink_after <= limits[1])
         )
         mover, partner, source, sink = self._candidates(pairs, size_ok)
-        if not len(mover):
-            return None
         delta = np.concatenate(
-            [
+            [np.empty(0)]
+            + [
                 self._deltas(
                     mover[i : i + CHUNK],
                     partner[i : i + CHUNK],
@@ -241,16 +281,7 @@ class _Department:
                 for i in range(0, len(mover), CHUNK)
             ]
         ).round(12)
-        swap = partner >= 0
-        other = np.where(swap, self.rows[np.maximum(partner, 0)], -1)
-        best = np.lexsort((other, self.teams[sink], self.rows[mover], swap, delta))[0]
-        return _Change(
-            float(delta[best]),
-            int(mover[best]),
-            int(partner[best]),
-            int(source[best]),
-            int(sink[best]),
-        )
+        return source * len(self.teams) + sink, mover, partner, source, sink, delta
 
     def _candidates(
         self, pairs: np.ndarray, move_ok: np.ndarray
@@ -312,15 +343,26 @@ class _Department:
             - self._term(*dst_before)
         ) / self.n.sum()
 
-        in_swap = swap[:, None]
-        levels = {}
-        for name, matrix in (("need", self.need), ("have", self.have)):
-            top = self.stats[name][0]
-            source_after = self._without(name, mover, source)
-            source_after = np.where(in_swap, np.maximum(source_after, matrix[other]), source_after)
-            sink_base = np.where(in_swap, self._without(name, other, sink), top[sink])
-            levels[name] = (source_after, np.maximum(sink_base, matrix[mover]))
-        after = [_dense_coverage(levels["need"][i], levels["have"][i]) for i in range(2)]
+        # Coverage after the change: the mover's team without them (plus the partner), the
+        # other team with them (without the partner); a move's source depends on the mover.
+        after = [np.empty(len(mover)), np.empty(len(mover))]
+        (need_top, *_), (have_top, *_) = self.stats["need"], self.stats["have"]
+        moves, swaps = np.flatnonzero(~swap), np.flatnonzero(swap)
+        leaver, at = np.unique(mover[moves], return_inverse=True)
+        after[0][moves] = _dense_coverage(*self._left(leaver))[at]
+        m = mover[moves]
+        after[1][moves] = _dense_coverage(
+            np.maximum(need_top[sink[moves]], self.need[m]),
+            np.maximum(have_top[sink[moves]], self.have[m]),
+        )
+        m, o = mover[swaps], other[swaps]
+        for side, (leaving, joining) in enumerate(((m, o), (o, m))):
+            leaver, at = np.unique(leaving, return_inverse=True)
+            need_left, have_left = self._left(leaver)
+            after[side][swaps] = _dense_coverage(
+                np.maximum(need_left[at], self.need[joining]),
+                np.maximum(have_left[at], self.have[joining]),
+            )
         gap_change = (self.coverage[source] + self.coverage[sink] - after[0] - after[1]) / len(
             self.teams
         )
@@ -346,6 +388,13 @@ class _Department:
                 self.work[team] += sign * w
         both = np.array([change.source, change.sink])
         self._refresh(both)
+        # Candidates of pairs with either team are stale now.
+        t = len(self.teams)
+        stale = np.isin(self._evaluated // t, both) | np.isin(self._evaluated % t, both)
+        self._evaluated = self._evaluated[~stale]
+        key = self._cache[0]
+        fresh = ~(np.isin(key // t, both) | np.isin(key % t, both))
+        self._cache = tuple(a[fresh] for a in self._cache)
         # The reported imbalance uses the same coverage code as team_composition.
         members = self.members[change.source] + self.members[change.sink]
         group = np.repeat(
@@ -357,7 +406,9 @@ class _Department:
 
 def _dense_coverage(need: np.ndarray, have: np.ndarray) -> np.ndarray:
     required = need > 0
-    return coverage_ratio(required.sum(axis=1), (required & (have >= need)).sum(axis=1))
+    return coverage_ratio(
+        np.count_nonzero(required, axis=1), np.count_nonzero(required & (have >= need), axis=1)
+    )
 
 
 def suggest_changes(
@@ -369,7 +420,15 @@ def suggest_changes(
 ) -> pd.DataFrame:
     """Greedy sequences of moves and swaps per department (TEAM_SUGGESTION_COLUMNS), each
     the best bounded candidate on the composition left by the previous ones."""
-    pop = prepare(scores, employee_skills, requirements)
+    return population_suggestions(
+        prepare(scores, employee_skills, requirements), managers, insights
+    )
+
+
+def population_suggestions(
+    pop: Population, managers: Iterable[str], insights: InsightsConfig = DEFAULT_INSIGHTS
+) -> pd.DataFrame:
+    """`suggest_changes` of a prepared population (which it leaves unchanged)."""
     is_manager = pd.Index(pop.employee_ids).isin(list(managers))
     records = []
     departments = pd.Series(np.arange(len(pop.team_names))).groupby(pop.team_department)

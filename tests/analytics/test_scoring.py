@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from analytics import AnalysisConfig, AnalysisError
-from analytics.scoring import FLAG_HOURS_IMPUTED, FLAG_NO_TASKS, min_max, score_window
+from analytics.config import DEFAULT_CONFIG
+from analytics.scoring import FLAG_HOURS_IMPUTED, FLAG_NO_TASKS, min_max, score_window, task_scores
 
 NO_CLIP = AnalysisConfig(clip_quantiles=None)
 
@@ -189,3 +190,25 @@ def test_without_a_peer_group_everybody_is_compared_with_everybody():
     by_id = score_window(two_departments_of_different_workloads(), config).set_index("employee_id")
     # Support's ten-fold volume now dominates throughput: its worst beats Engineering's best.
     assert by_id.loc["S2", "throughput"] > by_id.loc["E0", "throughput"]
+
+
+def test_task_scores_are_the_scores_of_the_window_whatever_the_group_labels():
+    frame = pd.DataFrame(
+        {
+            "total_tasks": [10, 0, 8, 5, 12, 7],
+            "completed_tasks": [9, 0, 4, 5, 6, 7],
+            "hours_logged": [20.0, np.nan, 30.0, 5.0, 40.0, 14.0],
+            "department": ["A", "A", "B", "B", "A", "B"],
+        }
+    )
+    scored = score_window(frame, DEFAULT_CONFIG, with_flags=False)
+    arrays = task_scores(
+        *(
+            frame[c].to_numpy(dtype=np.float64)
+            for c in ("total_tasks", "completed_tasks", "hours_logged")
+        ),
+        np.array([7, 7, 3, 3, 7, 3]),  # the departments as integer codes
+        DEFAULT_CONFIG,
+    )
+    for column in ("completion_rate", "avg_task_hours", "task_efficiency", "throughput", "score"):
+        np.testing.assert_array_equal(arrays[column], scored[column].to_numpy())

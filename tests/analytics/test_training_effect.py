@@ -233,3 +233,13 @@ def test_people_on_the_default_scorecard_are_measured_as_without_scorecards():
     without = training_effectiveness(tasks, SERVERS, done, PROGRAMS, UNCLIPPED, INSIGHTS, AS_OF)
     pd.testing.assert_frame_equal(by_scorecards, without.set_index(["program_id", "metric"]))
     assert by_scorecards.loc[("TP1", "score")].participants == 1
+
+
+def test_periods_as_timestamps_as_the_store_reads_them_measure_like_dates():
+    # The store hands periods over as datetime64 (ids as categories), tests as dates: the
+    # months they fall in, hence every figure, must not depend on it.
+    read = ACTIVITY.assign(
+        employee_id=ACTIVITY["employee_id"].astype("category"),
+        period=pd.to_datetime(ACTIVITY["period"]).astype("datetime64[us]"),
+    )
+    pd.testing.assert_frame_equal(measure(read), measure())
