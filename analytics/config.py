@@ -46,6 +46,8 @@ class AnalysisConfig:
     n_clusters: int = 3
     random_state: int = 42
     kmeans_n_init: int = 4
+    # OpenMP threads of KMeans (analytics.tiers.TierModel); None = OpenMP's default.
+    kmeans_threads: int | None = 1
     # KMeans and IsolationForest are fitted on a seeded sample of at most this many rows and
     # then applied to everybody: centroids and isolation trees are stable well before 200k.
     max_fit_samples: int = 200_000
@@ -89,6 +91,8 @@ class AnalysisConfig:
             raise ValueError("predictor_sample_size is too small for cv_folds x n_clusters")
         if self.forest_max_samples is not None and not 0.0 < self.forest_max_samples <= 1.0:
             raise ValueError(f"forest_max_samples must be in (0, 1], got {self.forest_max_samples}")
+        if self.kmeans_threads is not None and self.kmeans_threads < 1:
+            raise ValueError(f"kmeans_threads must be None or >= 1, got {self.kmeans_threads}")
         if self.max_fit_samples < self.n_clusters:
             raise ValueError("max_fit_samples must be at least n_clusters")
         if not self.param_grid or any(len(v) == 0 for v in self.param_grid.values()):
