@@ -18,9 +18,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree._tree import Tree
 
 from analytics.config import AnalysisConfig
+from analytics.gc_pause import gc_paused
 from analytics.predictor import CATEGORICAL_FEATURES, NUMERIC_FEATURES, model_features
 from analytics.tiers import TIER_FEATURES
 
@@ -231,7 +230,7 @@ def tier_drivers(
     names = model_features(model)
     order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
     rounded = np.take_along_axis(contrib, order, axis=1).round(4)
-    with _gc_paused():
+    with gc_paused():
         values = _values_at(features, order, names)
         return [
             [
@@ -241,19 +240,6 @@ def tier_drivers(
             ]
             for fs, vs, cs in zip(order.tolist(), values, rounded.tolist(), strict=True)
         ]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building millions of small dicts/lists triggers the cyclic collector over and over
-    (several seconds at a million rows) although none of them can form a cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _values_at(features: pd.DataFrame, order: np.ndarray, names: Sequence[str]) -> list[list[Any]]:

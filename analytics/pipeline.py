@@ -466,6 +466,7 @@ def _tiers_and_anomalies(
         n_init=config.kmeans_n_init,
         max_fit_samples=config.max_fit_samples,
         clip_quantiles=config.clip_quantiles,
+        n_threads=config.kmeans_threads,
     ).fit(scored, scored["score"])
     detector = AnomalyDetector(
         contamination=config.contamination,

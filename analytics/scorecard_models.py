@@ -55,6 +55,7 @@ class ScorecardTiers:
                 n_init=self.config.kmeans_n_init,
                 max_fit_samples=self.config.max_fit_samples,
                 clip_quantiles=self.config.clip_quantiles,
+                n_threads=self.config.kmeans_threads,
                 features=self.scorecards.get(key).tier_features,
             ).fit(part, part["score"])
         return self

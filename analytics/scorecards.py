@@ -27,6 +27,7 @@ import pandas as pd
 
 from analytics.config import DEFAULT_CONFIG, AnalysisConfig
 from analytics.errors import AnalysisError
+from analytics.gc_pause import gc_paused
 from analytics.scoring import min_max, min_max_by_group, score_window, weighted_sum
 from analytics.tiers import TIER_FEATURES
 
@@ -354,6 +355,16 @@ def kpi_breakdown(
     "points"}; with the baseline -100 * raw_min / (raw_max - raw_min) the points add up to
     the score (see analytics.explanations.kpi_points)."""
     keys = scored["scorecard"].to_numpy(dtype=object)
+    with gc_paused():
+        return _kpi_breakdown(scored, keys, scorecards, scales)
+
+
+def _kpi_breakdown(
+    scored: pd.DataFrame,
+    keys: np.ndarray,
+    scorecards: Scorecards,
+    scales: dict[str | None, tuple[float, float]],
+) -> list[list[dict[str, Any]]]:
     out: list[list[dict[str, Any]]] = [[] for _ in range(len(scored))]
     for key in _present_keys(keys):
         card = scorecards.get(key)

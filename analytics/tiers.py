@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from analytics.config import TIER_NAMES
 
@@ -82,6 +83,11 @@ class TierModel(BaseEstimator):
     index: KMeans numbers clusters arbitrarily (it depends on the initialisation), so
     "cluster 0" means nothing across runs. On populations larger than `max_fit_samples`
     KMeans is fitted on a seeded sample and then assigns everybody.
+
+    `n_threads` caps KMeans' OpenMP threads (fit and predict; None = OpenMP's default). On a
+    few tier features each Lloyd iteration is a few milliseconds of arithmetic, so extra
+    threads mostly wait at barriers, and on a busy machine their spinning makes the fit an
+    order of magnitude slower. The clusters do not depend on it.
     """
 
     def __init__(
@@ -92,6 +98,7 @@ class TierModel(BaseEstimator):
         max_fit_samples: int = 200_000,
         clip_quantiles: tuple[float, float] | None = (0.01, 0.99),
         features: tuple[str, ...] = TIER_FEATURES,
+        n_threads: int | None = 1,
     ) -> None:
         self.n_clusters = n_clusters
         self.random_state = random_state
@@ -99,6 +106,11 @@ class TierModel(BaseEstimator):
         self.max_fit_samples = max_fit_samples
         self.clip_quantiles = clip_quantiles
         self.features = features
+        self.n_threads = n_threads
+
+    def _threads(self) -> threadpool_limits:
+        # Artifacts from before the parameter existed ran with OpenMP's default.
+        return threadpool_limits(getattr(self, "n_threads", None), user_api="openmp")
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray | pd.Series) -> TierModel:
         """Fit on tier features `X`; `y` is each row's score, used only to name clusters."""
@@ -112,7 +124,7 @@ class TierModel(BaseEstimator):
             raise ValueError(f"need at least {self.n_clusters} rows, got {len(features)}")
 
         idx = seeded_sample(len(features), self.max_fit_samples, self.random_state)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), self._threads():
             # Fewer distinct rows than clusters (tiny or identical inputs) is legitimate
             # here: the surplus tiers simply stay empty and are named last.
             warnings.filterwarnings("ignore", "Number of distinct clusters", ConvergenceWarning)
@@ -158,7 +170,9 @@ class TierModel(BaseEstimator):
     def predict_clusters(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Raw KMeans cluster indices (for inspection; use `predict` for tier names)."""
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict(tier_feature_matrix(X, self.features))
+        features = tier_feature_matrix(X, self.features)
+        with self._threads():
+            return self.pipeline_.predict(features)
 
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Tier name (High/Medium/Low) of each row, as an object array; None for every row

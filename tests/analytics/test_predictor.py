@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import RandomForestClassifier
 
 from analytics import AnalysisConfig
 from analytics.predictor import (
@@ -139,3 +140,26 @@ def test_stratified_sample_keeps_class_shares_and_is_reproducible():
 def test_stratified_sample_of_everything_returns_all_rows(size):
     labels = np.array(["High", "Low"] * 500, dtype=object)
     assert np.array_equal(stratified_sample(labels, size, random_state=0), np.arange(1000))
+
+
+def test_the_default_search_cross_validates_one_deep_unregularised_forest(monkeypatch):
+    fits: list[int] = []
+    fit = RandomForestClassifier.fit
+
+    def counting_fit(self, X, *args, **kwargs):
+        fits.append(len(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(RandomForestClassifier, "fit", counting_fit)
+    features, labels = planted(300)
+    config = AnalysisConfig()
+    outcome = train_predictor(features, labels, config)
+
+    assert outcome.metrics["best_params"] == {
+        "max_depth": 12,
+        "min_samples_leaf": 1,
+        "n_estimators": 100,
+    }
+    assert outcome.metrics["cv_f1_macro"] is not None
+    # cv_folds fits of the one candidate and the refit on the whole training sample.
+    assert len(fits) == config.cv_folds + 1 and fits[-1] == outcome.metrics["n_train"]

@@ -147,7 +147,13 @@ def test_config_to_dict_is_json_serialisable_and_complete():
     assert json.loads(json.dumps(params)) == params
     assert params["completion_weight"] == 0.4
     assert params["clip_quantiles"] == [0.01, 0.99]
-    assert params["param_grid"]["max_depth"] == [8, 12]
+    # Tuples become lists; the default grid is its one candidate (analytics.config).
+    assert params["param_grid"] == {
+        "max_depth": [12],
+        "min_samples_leaf": [1],
+        "n_estimators": [100],
+    }
+    assert params["kmeans_threads"] == 1
 
 
 def two_departments_of_different_workloads() -> pd.DataFrame:

@@ -3,10 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
 from sklearn.ensemble import IsolationForest
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info
 
 from analytics.anomalies import AnomalyDetector
+from analytics.config import AnalysisConfig
 from analytics.scoring import score_window
 from analytics.tiers import TIER_FEATURES, TierModel, tier_feature_matrix
 
@@ -186,3 +189,40 @@ def test_fit_detect_scores_as_fit_then_detect_and_flags_the_contamination_share(
     )
     if max_fit_samples >= len(frame):
         assert fitted.threshold_ == -forest.offset_
+
+
+def _openmp_threads() -> list[int]:
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+
+
+def test_kmeans_fits_and_predicts_on_the_configured_openmp_threads(monkeypatch):
+    seen: list[list[int]] = []
+    fit, predict = KMeans.fit, KMeans.predict
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append(_openmp_threads())
+        return fit(self, *args, **kwargs)
+
+    def recording_predict(self, *args, **kwargs):
+        seen.append(_openmp_threads())
+        return predict(self, *args, **kwargs)
+
+    monkeypatch.setattr(KMeans, "fit", recording_fit)
+    monkeypatch.setattr(KMeans, "predict", recording_predict)
+    frame = grouped_population()
+    TierModel(n_threads=1).fit(frame, frame["score"]).predict(frame)
+    assert len(seen) == 2 and all(threads and set(threads) == {1} for threads in seen)
+
+
+def test_the_openmp_thread_cap_leaves_the_tiers_unchanged():
+    frame = grouped_population(per_group=200)
+    capped = TierModel(n_threads=1).fit(frame, frame["score"])
+    free = TierModel(n_threads=None).fit(frame, frame["score"])
+    assert (capped.predict(frame) == free.predict(frame)).all()
+    for tier, centre in capped.centroids().items():
+        assert centre == pytest.approx(free.centroids()[tier])
+
+
+def test_kmeans_threads_below_one_are_rejected():
+    with pytest.raises(ValueError, match="kmeans_threads"):
+        AnalysisConfig(kmeans_threads=0)
