@@ -186,7 +186,7 @@ def test_worker_killed_while_writing_leaves_the_previous_run_current_and_no_scor
     scored_url: str,
 ):
     ((previous,),) = query(scored_url, "SELECT run_id FROM model_runs WHERE is_current")
-    pages_before = query(scored_url, "SELECT pg_relation_size('scores')")[0][0]
+    size_before = query(scored_url, "SELECT pg_database_size(current_database())")[0][0]
 
     # The publishing transaction COPYs every score, then switches the current run; holding
     # the current run's row parks the worker right after its COPY, mid-transaction.
@@ -199,8 +199,10 @@ def test_worker_killed_while_writing_leaves_the_previous_run_current_and_no_scor
 
         wait_for(publishing, timeout=WAIT_SECONDS, interval=0.2, what="the worker's write")
         ((killed,),) = query(scored_url, "SELECT run_id FROM model_runs WHERE status = 'running'")
-        # The scores were really being written: the table grew by the uncommitted rows.
-        assert query(scored_url, "SELECT pg_relation_size('scores')")[0][0] > pages_before
+        # The scores were really being written: the database grew by the uncommitted rows
+        # (in the run's own partition, which no other session sees yet).
+        size = query(scored_url, "SELECT pg_database_size(current_database())")[0][0]
+        assert size > size_before
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
     # Its server process finds the client gone at its next read and rolls back.
