@@ -109,8 +109,8 @@ def _json_or_null(value) -> str | None:
     two could differ: orjson refuses what json.dumps converts (numpy scalars, non-string
     keys) and writes NaN as null where json.dumps (allow_nan=False) raises, so a text
     with null in it (rare: a missing input value) is written again by json.dumps."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):
+        return value  # no JSON column holds a bare string: a str is JSON text already
     try:
         text = orjson.dumps(value)
     except TypeError:
@@ -118,6 +118,15 @@ def _json_or_null(value) -> str | None:
     if b"null" in text:
         return json.dumps(value, allow_nan=False)
     return text.decode()
+
+
+def encode_json_columns(frame: pd.DataFrame) -> None:
+    """Replace the frame's JSON columns (drivers, KPI breakdowns), in place, with the JSON
+    text COPY reads, which `write_run_rows` then writes as it is: a million rows' lists of
+    dicts hold gigabytes that their text does not, and nothing but the write reads them."""
+    for column in frame.columns:
+        if column in _JSON_COLUMNS:
+            frame[column] = frame[column].map(_json_or_null, na_action="ignore")
 
 
 def _for_copy(frame: pd.DataFrame) -> pd.DataFrame:

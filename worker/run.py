@@ -224,6 +224,7 @@ def _train_and_publish(
         del previous_predictions
         artifact = io.BytesIO()
         joblib.dump(result.models, artifact, compress=3)
+        runs.encode_json_columns(result.scores)  # the peak of the steps to come
     log.info(
         "models fitted",
         extra={
