@@ -8,6 +8,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
+from analytics import anomalies
 from analytics.anomalies import AnomalyDetector
 from analytics.config import AnalysisConfig
 from analytics.scoring import score_window
@@ -226,3 +227,16 @@ def test_the_openmp_thread_cap_leaves_the_tiers_unchanged():
 def test_kmeans_threads_below_one_are_rejected():
     with pytest.raises(ValueError, match="kmeans_threads"):
         AnalysisConfig(kmeans_threads=0)
+
+
+def test_anomaly_scores_split_among_threads_equal_one_threads_to_the_last_bit(monkeypatch):
+    """Rows are scored in chunks on n_jobs threads; each row's sum over the trees keeps its
+    order, so the scores cannot depend on the number of threads."""
+    frame = grouped_population(per_group=200)
+    monkeypatch.setattr(anomalies, "MIN_ROWS_PER_THREAD", 50)
+    threaded = AnomalyDetector(n_jobs=4).fit_detect(frame)
+    one = AnomalyDetector(n_jobs=1).fit_detect(frame)
+    forest = AnomalyDetector(n_jobs=4).fit(frame).pipeline_
+    assert np.array_equal(threaded[1], one[1])
+    assert np.array_equal(threaded[0], one[0])
+    assert np.array_equal(threaded[1], -forest.score_samples(tier_feature_matrix(frame)))
