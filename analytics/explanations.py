@@ -29,6 +29,13 @@ from sklearn.tree._tree import Tree
 
 from analytics.config import AnalysisConfig
 from analytics.gc_pause import gc_paused
+from analytics.json_text import (
+    JSON_CHUNK_ROWS,
+    numbers_json,
+    object_lists,
+    scalar_json,
+    values_json,
+)
 from analytics.predictor import CATEGORICAL_FEATURES, NUMERIC_FEATURES, model_features
 from analytics.tiers import TIER_FEATURES
 
@@ -226,12 +233,9 @@ def tier_drivers(
     """
     if model is None:
         return [None] * len(features)
-    _, contrib = tier_contributions(model, features, np.asarray(predicted_tier, dtype=object))
-    names = model_features(model)
-    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
-    rounded = np.take_along_axis(contrib, order, axis=1).round(4)
+    names, order, rounded = _top_contributions(model, features, predicted_tier, top)
     with gc_paused():
-        values = _values_at(features, order, names)
+        values = _values_at(features, order, names).tolist()
         return [
             [
                 {"feature": names[f], "value": v, "contribution": c}
@@ -242,9 +246,50 @@ def tier_drivers(
         ]
 
 
-def _values_at(features: pd.DataFrame, order: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
-    """values[i][k] = row i's input for feature names[order[i, k]], as a Python float / str,
-    None when missing (only the picked cells become Python objects)."""
+def tier_drivers_json(
+    model: Pipeline | None,
+    features: pd.DataFrame,
+    predicted_tier: np.ndarray | pd.Series,
+    top: int = TOP_TIER_DRIVERS,
+) -> list[str | None]:
+    """`tier_drivers` as each row's JSON text, built without a dict per driver and row."""
+    if model is None:
+        return [None] * len(features)
+    names, order, rounded = _top_contributions(model, features, predicted_tier, top)
+    feature_names = np.asarray([scalar_json(name) for name in names], dtype=object)
+    out: list[str | None] = []
+    for start in range(0, len(features), JSON_CHUNK_ROWS):
+        part = slice(start, start + JSON_CHUNK_ROWS)
+        values = _values_at(features.iloc[part], order[part], names, as_json=True)
+        contributions = numbers_json(rounded[part])
+        entries = [
+            {
+                "feature": feature_names[order[part, k]],
+                "value": values[:, k],
+                "contribution": contributions[:, k],
+            }
+            for k in range(order.shape[1])
+        ]
+        out += object_lists(entries, len(values), rounded[part] != 0.0)
+    return out
+
+
+def _top_contributions(
+    model: Pipeline, features: pd.DataFrame, predicted_tier: np.ndarray | pd.Series, top: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The model's feature names, and per row the `top` features' indices by |contribution|
+    (ties in feature order) and their contributions rounded to 4 decimals."""
+    _, contrib = tier_contributions(model, features, np.asarray(predicted_tier, dtype=object))
+    names = model_features(model)
+    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
+    return names, order, np.take_along_axis(contrib, order, axis=1).round(4)
+
+
+def _values_at(
+    features: pd.DataFrame, order: np.ndarray, names: Sequence[str], as_json: bool = False
+) -> np.ndarray:
+    """values[i, k] = row i's input for feature names[order[i, k]], as a Python float / str,
+    None when missing (only the picked cells become Python objects); or as its JSON text."""
     out = np.full(order.shape, None, dtype=object)
     for j, name in enumerate(names):
         rows, slots = np.nonzero(order == j)
@@ -254,12 +299,17 @@ def _values_at(features: pd.DataFrame, order: np.ndarray, names: Sequence[str]) 
         if pd.api.types.is_numeric_dtype(column):
             # Rounded: inputs are float32 in the store, so more digits are noise.
             numbers = column.to_numpy(dtype=np.float64, na_value=np.nan).round(4)
-            picked = numbers.astype(object)
-            picked[np.isnan(numbers)] = None
+            if as_json:
+                picked = numbers_json(numbers)  # NaN as null
+            else:
+                picked = numbers.astype(object)
+                picked[np.isnan(numbers)] = None
         else:
             picked = np.where(column.notna(), column.astype(str), None)
+            if as_json:
+                picked = values_json(picked)
         out[rows, slots] = picked
-    return out.tolist()
+    return out
 
 
 def anomaly_drivers(

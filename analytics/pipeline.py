@@ -18,7 +18,13 @@ from analytics.config import (
     InsightsConfig,
 )
 from analytics.errors import AnalysisError
-from analytics.explanations import anomaly_drivers, percentile_within, tier_drivers
+from analytics.explanations import (
+    anomaly_drivers,
+    percentile_within,
+    tier_drivers,
+    tier_drivers_json,
+)
+from analytics.json_text import scalar_json
 from analytics.predictor import (
     PROBABILITY_COLUMNS,
     PredictorOutcome,
@@ -34,6 +40,7 @@ from analytics.scorecards import (
     KpiInputsLike,
     Scorecards,
     kpi_breakdown,
+    kpi_breakdown_json,
     resolve_scorecards,
     score_scorecards,
     value_column,
@@ -129,6 +136,8 @@ def analyze(
     config: AnalysisConfig = DEFAULT_CONFIG,
     insights: InsightsConfig = DEFAULT_INSIGHTS,
     kpis: KpiInputsLike | None = None,
+    *,
+    json_columns: bool = False,
 ) -> AnalysisResult:
     """Score window 0, name tiers, flag anomalies and predict each employee's next tier.
 
@@ -166,6 +175,10 @@ def analyze(
     inconsistent task counts, or fewer than 3 employees in window 0. `scorecard` is the
     job title whose scorecard scored the row (None for the default) and `kpis` its KPIs
     with value, normalised value, weight and points (analytics.scorecards.kpi_breakdown).
+
+    With `json_columns`, tier_drivers, anomaly_drivers and kpis are each row's JSON text
+    (analytics.json_text; what the store keeps) instead of lists of dicts, which for a
+    million people take gigabytes that the text does not.
     """
     scorecards = resolve_scorecards(kpis, config)
     windows = _split_windows(window_features)
@@ -193,7 +206,9 @@ def analyze(
     if outcome.model is not None:
         current_features = predictor_features(cur, scored.get(1), kpi_columns)
         predictions = predict_next_tier(outcome.model, current_features)
-        drivers = tier_drivers(outcome.model, current_features, predictions["predicted_tier"])
+        drivers = (tier_drivers_json if json_columns else tier_drivers)(
+            outcome.model, current_features, predictions["predicted_tier"]
+        )
     else:
         drivers = [None] * len(cur)
         predictions = pd.DataFrame(
@@ -213,8 +228,10 @@ def analyze(
         percentile_department=percentile_within(cur["score"], cur["department"]),
         percentile_job_title=percentile_within(cur["score"], cur["job_title"]),
         tier_drivers=drivers,
-        anomaly_drivers=_anomaly_drivers(cur, is_anomaly, scorecards, config),
-        kpis=kpi_breakdown(cur, scorecards, by_window[0].scales),
+        anomaly_drivers=_anomaly_drivers(cur, is_anomaly, scorecards, config, json_columns),
+        kpis=(kpi_breakdown_json if json_columns else kpi_breakdown)(
+            cur, scorecards, by_window[0].scales
+        ),
         flags=with_no_tier_flag(cur["flags"], tiers),
     )
     window_tiers = {0: tiers} | {w: tier_model.predict(scored[w]) for w in scored if w != 0}
@@ -479,12 +496,17 @@ def _tiers_and_anomalies(
 
 
 def _anomaly_drivers(
-    scored: pd.DataFrame, is_anomaly: np.ndarray, scorecards: Scorecards, config: AnalysisConfig
-) -> list[list[dict[str, Any]] | None]:
+    scored: pd.DataFrame,
+    is_anomaly: np.ndarray,
+    scorecards: Scorecards,
+    config: AnalysisConfig,
+    as_json: bool = False,
+) -> list[list[dict[str, Any]] | str | None]:
     """Anomaly drivers among the people sharing each scorecard, on its tier features (a
-    custom scorecard's are its normalised KPIs, reported by kpi_id)."""
+    custom scorecard's are its normalised KPIs, reported by kpi_id); each as JSON text
+    with `as_json` (anomalies are few: their dicts are encoded one by one)."""
     keys = scorecard_keys(scored)
-    out: list[list[dict[str, Any]] | None] = [None] * len(scored)
+    out: list[list[dict[str, Any]] | str | None] = [None] * len(scored)
     for key in dict.fromkeys(keys.tolist()):
         rows = np.flatnonzero(pd.isna(keys) if key is None else keys == key)
         card = scorecards.get(key)
@@ -493,7 +515,7 @@ def _anomaly_drivers(
             scored.iloc[rows], is_anomaly[rows], config.peer_group, card.tier_features, names
         )
         for row, drivers in zip(rows.tolist(), part, strict=True):
-            out[row] = drivers
+            out[row] = scalar_json(drivers) if as_json and drivers is not None else drivers
     return out
 
 

@@ -18,7 +18,7 @@ their task columns stay NaN and they get no `no_tasks` flag.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ import pandas as pd
 from analytics.config import DEFAULT_CONFIG, AnalysisConfig
 from analytics.errors import AnalysisError
 from analytics.gc_pause import gc_paused
+from analytics.json_text import JSON_CHUNK_ROWS, numbers_json, object_lists, scalar_json
 from analytics.scoring import min_max, min_max_by_group, score_window, weighted_sum
 from analytics.tiers import TIER_FEATURES
 
@@ -354,18 +355,56 @@ def kpi_breakdown(
     """Per row, its scorecard's KPIs in order as {"kpi_id", "value", "normalised", "weight",
     "points"}; with the baseline -100 * raw_min / (raw_max - raw_min) the points add up to
     the score (see analytics.explanations.kpi_points)."""
-    keys = scored["scorecard"].to_numpy(dtype=object)
+    out: list[list[dict[str, Any]]] = [[] for _ in range(len(scored))]
     with gc_paused():
-        return _kpi_breakdown(scored, keys, scorecards, scales)
+        for card, rows, value, normalised, points in _kpi_parts(scored, scorecards, scales):
+            for row, vs, ns, ps in zip(
+                rows.tolist(), value.tolist(), normalised.tolist(), points.tolist(), strict=True
+            ):
+                out[row] = [
+                    {"kpi_id": k, "value": v, "normalised": m, "weight": w, "points": p}
+                    for k, w, v, m, p in zip(card.kpi_ids, card.weights, vs, ns, ps, strict=True)
+                ]
+    return out
 
 
-def _kpi_breakdown(
+def kpi_breakdown_json(
     scored: pd.DataFrame,
-    keys: np.ndarray,
     scorecards: Scorecards,
     scales: dict[str | None, tuple[float, float]],
-) -> list[list[dict[str, Any]]]:
-    out: list[list[dict[str, Any]]] = [[] for _ in range(len(scored))]
+) -> list[str]:
+    """`kpi_breakdown` as each row's JSON text (a missing value is null), built without a
+    dict per KPI and row."""
+    out = ["[]"] * len(scored)
+    for card, rows, value, normalised, points in _kpi_parts(scored, scorecards, scales):
+        # A chunk of rows at a time: each number's text is a str of its own until the
+        # row's text is made.
+        for start in range(0, len(rows), JSON_CHUNK_ROWS):
+            part = slice(start, start + JSON_CHUNK_ROWS)
+            entries = [
+                {
+                    "kpi_id": scalar_json(kpi_id),
+                    "value": numbers_json(value[part, j]),
+                    "normalised": numbers_json(normalised[part, j]),
+                    "weight": scalar_json(weight),
+                    "points": numbers_json(points[part, j]),
+                }
+                for j, (kpi_id, weight) in enumerate(zip(card.kpi_ids, card.weights, strict=True))
+            ]
+            texts = object_lists(entries, len(rows[part]))
+            for row, text in zip(rows[part].tolist(), texts, strict=True):
+                out[row] = text
+    return out
+
+
+def _kpi_parts(
+    scored: pd.DataFrame,
+    scorecards: Scorecards,
+    scales: dict[str | None, tuple[float, float]],
+) -> Iterator[tuple[Scorecard, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per scorecard present: its card, its rows, and their (rows x KPIs) values,
+    normalised values and points."""
+    keys = scored["scorecard"].to_numpy(dtype=object)
     for key in _present_keys(keys):
         card = scorecards.get(key)
         rows = np.flatnonzero(_is_key(keys, key))
@@ -377,15 +416,7 @@ def _kpi_breakdown(
         normalised = np.column_stack(
             [_floats(scored, normalised_column(k))[rows] for k in card.kpi_ids]
         )
-        points = normalised * (scale * np.asarray(card.weights))
-        for row, vs, ns, ps in zip(
-            rows.tolist(), value.tolist(), normalised.tolist(), points.tolist(), strict=True
-        ):
-            out[row] = [
-                {"kpi_id": k, "value": v, "normalised": m, "weight": w, "points": p}
-                for k, w, v, m, p in zip(card.kpi_ids, card.weights, vs, ns, ps, strict=True)
-            ]
-    return out
+        yield card, rows, value, normalised, normalised * (scale * np.asarray(card.weights))
 
 
 def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:

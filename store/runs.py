@@ -120,15 +120,6 @@ def _json_or_null(value) -> str | None:
     return text.decode()
 
 
-def encode_json_columns(frame: pd.DataFrame) -> None:
-    """Replace the frame's JSON columns (drivers, KPI breakdowns), in place, with the JSON
-    text COPY reads, which `write_run_rows` then writes as it is: a million rows' lists of
-    dicts hold gigabytes that their text does not, and nothing but the write reads them."""
-    for column in frame.columns:
-        if column in _JSON_COLUMNS:
-            frame[column] = frame[column].map(_json_or_null, na_action="ignore")
-
-
 def _for_copy(frame: pd.DataFrame) -> pd.DataFrame:
     """JSON and array columns as the text COPY reads them as."""
     text = {

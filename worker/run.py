@@ -206,7 +206,9 @@ def _train_and_publish(
     )
 
     with clock.step("fit"):
-        result = analyze(features, config, insights, kpis)
+        # Drivers and KPI breakdowns as the JSON text the store keeps: as dicts, a million
+        # people's would be the peak of the run.
+        result = analyze(features, config, insights, kpis, json_columns=True)
         del features, kpis  # a million employees' windows: free them before the insights
         metrics = dict(result.metrics)
         metrics["rows_after_as_of"] = window.rows_after
@@ -224,7 +226,6 @@ def _train_and_publish(
         del previous_predictions
         artifact = io.BytesIO()
         joblib.dump(result.models, artifact, compress=3)
-        runs.encode_json_columns(result.scores)  # the peak of the steps to come
     log.info(
         "models fitted",
         extra={

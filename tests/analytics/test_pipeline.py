@@ -268,3 +268,29 @@ def test_a_window_without_spread_gets_no_tiers_and_every_row_the_no_tier_flag(fa
     scores = analyze(empty, fast_config).scores
     assert scores["tier"].isna().all()
     assert scores["flags"].map(lambda flags: "no_tier" in flags).all()
+
+
+JSON_COLUMNS = ("tier_drivers", "anomaly_drivers", "kpis")
+
+
+def assert_json_columns_hold_the_same_values(objects: pd.DataFrame, text: pd.DataFrame) -> None:
+    """`text` is `analyze(..., json_columns=True).scores`: its drivers and breakdowns are the
+    JSON text of `objects`' lists, and every other column is the same."""
+    for column in JSON_COLUMNS:
+        texts = text[column].tolist()
+        assert all(isinstance(t, str) or pd.isna(t) for t in texts), column
+        parsed = [json.loads(t) if isinstance(t, str) else None for t in texts]
+        assert parsed == objects[column].tolist(), column
+    pd.testing.assert_frame_equal(
+        text.drop(columns=list(JSON_COLUMNS)), objects.drop(columns=list(JSON_COLUMNS))
+    )
+
+
+def test_json_columns_are_the_json_text_of_the_same_drivers_and_breakdowns(
+    fast_config, features, result
+):
+    as_text = analyze(features, fast_config, json_columns=True)
+    assert result.scores["tier_drivers"].notna().all()
+    assert result.scores["anomaly_drivers"].notna().any()
+    assert_json_columns_hold_the_same_values(result.scores, as_text.scores)
+    assert as_text.metrics == result.metrics

@@ -13,7 +13,7 @@ from analytics import AnalysisConfig, AnalysisError, analyze, analyze_records
 from analytics.explanations import kpi_points
 from analytics.scorecards import KpiFrames, resolve_scorecards
 from tests.analytics.demo_windows import demo_frames, demo_window_features
-from tests.analytics.test_pipeline import window_features
+from tests.analytics.test_pipeline import assert_json_columns_hold_the_same_values, window_features
 
 PINNED = Path(__file__).parent / "data"
 RESTAURANT_KPIS = pd.DataFrame(
@@ -346,3 +346,17 @@ def test_posted_kpi_records_are_scored_by_the_posted_scorecard():
     assert list(out["performance_score"]) == pytest.approx([100.0, 0.0, 50.0, 35.17], abs=0.05)
     assert out["completion_rate"].isna().all() and out["flags"].map(len).eq(0).all()
     assert [k["kpi_id"] for k in out.loc[0, "kpis"]] == list(SERVER_SCORECARD["kpi_id"])
+
+
+def test_json_columns_of_custom_scorecards_hold_the_same_breakdowns_and_drivers(
+    restaurant, kpi_only, fast_config
+):
+    features, kpis, result = restaurant
+    config = AnalysisConfig(clip_quantiles=None, param_grid=fast_config.param_grid)
+    as_text = analyze(features, config, kpis=kpis, json_columns=True)
+    assert_json_columns_hold_the_same_values(result.scores, as_text.scores)
+
+    features, kpis = kpi_only_organisation()
+    as_text = analyze(features, fast_config, kpis=kpis, json_columns=True)
+    assert kpi_only.scores["anomaly_drivers"].notna().any()
+    assert_json_columns_hold_the_same_values(kpi_only.scores, as_text.scores)
