@@ -49,17 +49,23 @@ def backtest(
         return None
     truth = both["tier"].to_numpy(dtype=object)
     guess = both["predicted_tier"].to_numpy(dtype=object)
-    labels = list(TIER_NAMES)
+    # The metrics of tier codes are those of the names, but sklearn sorts a million names
+    # per metric where codes take milliseconds. Any other value gets a code of its own.
+    names = pd.Index(pd.unique(np.concatenate([np.array(TIER_NAMES, dtype=object), truth, guess])))
+    labels = list(range(len(TIER_NAMES)))
+    truth_codes, guess_codes = names.get_indexer(truth), names.get_indexer(guess)
     # A probability the predictor never gave (a tier absent from its training) is 0.
     probabilities = both[list(PROBABILITY_COLUMNS)].fillna(0.0).to_numpy(dtype=float)
     return {
         "previous_run_id": int(previous_run_id),
         "employees": len(both),
-        "accuracy": float(accuracy_score(truth, guess)),
-        "macro_f1": float(f1_score(truth, guess, labels=labels, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(truth_codes, guess_codes)),
+        "macro_f1": float(
+            f1_score(truth_codes, guess_codes, labels=labels, average="macro", zero_division=0)
+        ),
         "brier": brier_score(probabilities, truth),
         "confusion": {
-            "labels": labels,
-            "matrix": confusion_matrix(truth, guess, labels=labels).tolist(),
+            "labels": list(TIER_NAMES),
+            "matrix": confusion_matrix(truth_codes, guess_codes, labels=labels).tolist(),
         },
     }

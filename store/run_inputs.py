@@ -35,23 +35,28 @@ WINDOWS = (0, 1, 2)
 READ_WORK_MEM = "256MB"
 SURVEY_DAYS = 180  # engagement and satisfaction: mean of the answers of the last six months
 
+# Each window's bounds, by PostgreSQL's own date arithmetic, given to the read as constants:
+# compared with a CTE of window ends, the planner may then scan and aggregate in parallel,
+# and no row computes a bound again.
+_BOUNDS_SQL = """
+SELECT {bounds}
+FROM (SELECT %(as_of)s::date AS e0,
+             (%(as_of)s::date - interval '1 month')::date AS e1,
+             (%(as_of)s::date - interval '2 months')::date AS e2) AS ends
+"""
+
 _WIDE_SQL = """
-WITH ends AS (
-    SELECT %(as_of)s::date AS e0,
-           (%(as_of)s::date - interval '1 month')::date AS e1,
-           (%(as_of)s::date - interval '2 months')::date AS e2
-), activity AS (
+WITH activity AS (
     SELECT t.employee_id, count(*) AS records,
            {activity}
-    FROM task_records t, ends
-    WHERE t.period > e2 - %(window_days)s AND t.period <= e0
+    FROM task_records t
+    WHERE t.period > %(tasks_after_2)s AND t.period <= %(end_0)s
     GROUP BY t.employee_id
 ), surveys AS (
     SELECT s.employee_id,
            {surveys}
-    FROM survey_responses s, ends
-    WHERE s.survey_date >= (e2 + interval '1 month')::date - %(survey_days)s
-      AND s.survey_date < e0 + interval '1 month'
+    FROM survey_responses s
+    WHERE s.survey_date >= %(surveys_from_2)s AND s.survey_date < %(surveys_before_0)s
     GROUP BY s.employee_id
 ), skill_match AS (
     -- Importance-weighted share of the role's required levels the employee reaches.
@@ -66,21 +71,42 @@ WITH ends AS (
 SELECT e.employee_id, e.department, e.team, e.job_title, e.hire_date,
        coalesce(a.records, 0) AS records, m.skill_match,
        {select_activity}, {select_surveys}
-FROM employees e CROSS JOIN ends
+FROM employees e
 LEFT JOIN activity a USING (employee_id)
 LEFT JOIN surveys s USING (employee_id)
 LEFT JOIN skill_match m USING (employee_id)
-WHERE e.hire_date < e0 + interval '1 month'
+WHERE e.hire_date < %(hired_before)s
 """
+
+
+def _bounds_sql() -> str:
+    """Per window w: end_w (its last period), tasks_after_w (periods after it and up to
+    end_w are in), and surveys_from_w / surveys_before_w (its survey dates); hired_before
+    (who is employed in window 0)."""
+    bounds = ["(e0 + interval '1 month')::date AS hired_before"]
+    for w in WINDOWS:
+        month_after = f"(e{w} + interval '1 month')::date"
+        bounds += [
+            f"e{w} AS end_{w}",
+            f"e{w} - %(window_days)s AS tasks_after_{w}",
+            f"{month_after} - %(survey_days)s AS surveys_from_{w}",
+            f"{month_after} AS surveys_before_{w}",
+        ]
+    return _BOUNDS_SQL.format(bounds=", ".join(bounds))
+
+
+def _window_bounds(conn: connection, params: dict) -> dict:
+    with conn.cursor() as cur:
+        cur.execute(_bounds_sql(), params)
+        return dict(zip([d.name for d in cur.description], cur.fetchone(), strict=True))
 
 
 def _wide_sql() -> str:
     activity, surveys, select_activity, select_surveys = [], [], [], []
     for w in WINDOWS:
-        in_window = f"t.period > e{w} - %(window_days)s AND t.period <= e{w}"
+        in_window = f"t.period > %(tasks_after_{w})s AND t.period <= %(end_{w})s"
         in_survey = (
-            f"s.survey_date >= (e{w} + interval '1 month')::date - %(survey_days)s "
-            f"AND s.survey_date < e{w} + interval '1 month'"
+            f"s.survey_date >= %(surveys_from_{w})s AND s.survey_date < %(surveys_before_{w})s"
         )
         for col, src in (
             ("total_tasks", "tasks_total"),
@@ -101,10 +127,12 @@ def _wide_sql() -> str:
 
 
 def use_read_memory(conn: connection) -> None:
-    """Give the rest of the current transaction READ_WORK_MEM: a run's reads are a few
-    large aggregates. SET LOCAL ends with the transaction, so nothing else is affected."""
+    """Give the rest of the current transaction READ_WORK_MEM, and no JIT compilation: a
+    run's reads are a few large aggregates, which JIT spends a second compiling for no
+    gain. SET LOCAL ends with the transaction, so nothing else is affected."""
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('work_mem', %s, true)", (READ_WORK_MEM,))
+        cur.execute("SELECT set_config('jit', 'off', true)")
 
 
 def latest_period(conn: connection) -> dt.date | None:
@@ -141,7 +169,7 @@ def read_window_features(
     wide = read_frame(
         conn,
         _wide_sql(),
-        params,
+        _window_bounds(conn, params),
         dtype={"employee_id": str, "department": str, "team": str, "job_title": str},
         parse_dates=["hire_date"],
     )

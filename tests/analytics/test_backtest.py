@@ -81,3 +81,11 @@ def test_brier_score_is_zero_when_certain_and_right_and_two_when_certain_and_wro
 def test_backtest_result_is_plain_json():
     result = backtest(PREVIOUS, CURRENT, previous_run_id=np.int64(41))
     assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
+def test_a_value_that_is_no_tier_is_a_miss_in_every_metric():
+    previous = predictions([("A", "Top", 1.0, 0.0, 0.0), ("B", "Low", 0.0, 0.0, 1.0)])
+    current = tiers([("A", "Unranked"), ("B", "Low")])
+    result = backtest(previous, current, previous_run_id=7)
+    assert result["accuracy"] == 0.5
+    assert result["confusion"]["matrix"] == [[0, 0, 0], [0, 0, 0], [0, 0, 1]]
