@@ -149,7 +149,7 @@ def write_run_rows(
     conn: connection,
     run_id: int,
     *,
-    scores: pd.DataFrame,
+    scores: pd.DataFrame | None,
     insights: Mapping[str, pd.DataFrame] | None = None,
     fairness: pd.DataFrame | None = None,
     on_rows: Callable[[str, int], None] | None = None,
@@ -157,14 +157,15 @@ def write_run_rows(
     """Write all scores, insight tables and the fairness audit of a run in the caller's
     transaction, each into a partition of its own (store.run_partitions); returns the
     seconds each table took to write, with its index builds, for the run's log.
-    `on_rows(table, n)` is told of each chunk of n rows written."""
+    `on_rows(table, n)` is told of each chunk of n rows written. A run may be written in
+    parts (the worker writes its scores first), each table once."""
     # The columns of `analytics.analyze(...).scores` are those of the scores table, each
     # insight frame's are its table's (minus run_id), and so are those of
     # `analytics.fairness.fairness_audit`.
     unknown = set(insights or {}) - set(INSIGHT_TABLES)
     if unknown:
         raise ValueError(f"not an insight table: {', '.join(sorted(unknown))}")
-    tables = {"scores": scores, **(insights or {})}
+    tables = ({} if scores is None else {"scores": scores}) | dict(insights or {})
     if fairness is not None:
         tables["fairness_audit"] = fairness
     seconds = {}

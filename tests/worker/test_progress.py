@@ -13,6 +13,7 @@ import sys
 import threading
 
 from store.datasets import DATASETS
+from store.run_partitions import RUN_TABLES
 from tests.helpers import query, seed_demo
 from tests.worker.test_worker_run import cli
 
@@ -58,12 +59,15 @@ def test_off_a_terminal_a_run_logs_its_steps_and_the_rows_it_writes_per_table(da
     found = events(ran.stderr)
 
     started = [e["step"] for e in found if e["message"] == "step started"]
-    assert started == ["read", "fit", "insights", "fairness", "write"]
+    # The scores are written while the insights are derived.
+    assert started == ["read", "fit", "scores", "insights", "fairness", "write"]
+    scores = progress_of(found, "scores")
+    assert {e["part"] for e in scores} == {"scores"}
     writing = progress_of(found, "write")
-    assert writing[0]["part"] == "scores"
+    assert "scores" not in {e["part"] for e in writing}
     assert writing[-1]["done"] == writing[-1]["total"]
     (published,) = [e for e in found if e["message"] == "run published"]
-    assert set(published["timings"]) == {"read", "fit", "insights", "fairness", "write"}
+    assert set(published["timings"]) == {"read", "fit", "scores", "insights", "fairness", "write"}
     assert all(seconds >= 0 for seconds in published["timings"].values())
     # The stored timings name the write too, measured before the run's row was finished.
     (stored,) = query(
@@ -74,13 +78,9 @@ def test_off_a_terminal_a_run_logs_its_steps_and_the_rows_it_writes_per_table(da
         k: v for k, v in published["timings"].items() if k != "write"
     }
     assert 0 < stored["write"] <= published["timings"]["write"]
-    # Rows written per table, from the chunks: the scores table holds one per person scored.
-    written: dict[str, int] = {}
-    before = 0
-    for event in writing:
-        written[event["part"]] = written.get(event["part"], 0) + event["done"] - before
-        before = event["done"]
-    assert written["scores"] == published["employees_scored"]
+    # Rows written, from the chunks: one score per person scored; every table is written.
+    assert scores[-1]["done"] == scores[-1]["total"] == published["employees_scored"]
+    assert set(published["write_seconds_by_table"]) == set(RUN_TABLES)
 
 
 def _on_a_terminal(database_url: str, *args: str) -> tuple[int, str]:
