@@ -19,9 +19,12 @@ none.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
+import psycopg2
 from psycopg2.extensions import connection
 
 from analytics.config import DEFAULT_INSIGHTS, InsightsConfig
@@ -124,6 +127,34 @@ def _wide_sql() -> str:
         select_activity=", ".join(select_activity),
         select_surveys=", ".join(select_surveys),
     )
+
+
+def begin_read(conn: connection) -> None:
+    """Start a run's read on `conn`, outside any transaction: one REPEATABLE READ,
+    read-only transaction, so that every read of the run (on `conn`, or on a connection
+    `sharing_snapshot` gives) sees the same data, with READ_WORK_MEM."""
+    with conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    use_read_memory(conn)
+
+
+@contextmanager
+def sharing_snapshot(conn: connection, database_url: str) -> Iterator[connection]:
+    """A second connection whose transaction sees exactly what `conn`'s (begun by
+    `begin_read`) sees, through an exported snapshot: the run reads on both at once, the
+    server working on one read while this process parses the other. Closed on exit."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_export_snapshot()")
+        snapshot = cur.fetchone()[0]
+    other = psycopg2.connect(database_url, application_name="epa-worker")
+    try:
+        other.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with other.cursor() as cur:
+            cur.execute("SET TRANSACTION SNAPSHOT %s", (snapshot,))
+        use_read_memory(other)
+        yield other
+    finally:
+        other.close()
 
 
 def use_read_memory(conn: connection) -> None:

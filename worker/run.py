@@ -132,6 +132,7 @@ def execute_run(
             with Steps("run") as steps:
                 return _train_and_publish(
                     conn,
+                    database_url,
                     run_id,
                     _Window(as_of, window_days, rows_after),
                     keep_runs,
@@ -176,6 +177,7 @@ class _Window:
 
 def _train_and_publish(
     conn,
+    database_url: str,
     run_id: int,
     window: _Window,
     keep_runs: int,
@@ -186,21 +188,28 @@ def _train_and_publish(
 ) -> RunOutcome:
     as_of = window.as_of
     with clock.step("read"):
-        run_inputs.use_read_memory(conn)  # until the rollback that ends the read
+        run_inputs.begin_read(conn)  # until the rollback that ends the read
         if not run_inputs.has_records_up_to(conn, as_of):
             raise NothingToAnalyse(
                 f"there are no task records (nor KPI values) in or before {as_of:%Y-%m} to "
                 "analyse; ingest some first"
             )
-        features, rows_read = run_inputs.read_window_features(conn, as_of, window.days)
-        previous_scores = runs.current_scores(conn)
-        # The run this one will replace: its next-tier predictions are back-tested below.
-        previous_run = current_run_id(conn)
-        previous_predictions = (
-            runs.predictions(conn, previous_run) if previous_run is not None else None
-        )
-        inputs = run_inputs.read_insight_inputs(conn, as_of, insights)
-        kpis = run_inputs.read_kpi_inputs(conn, as_of, window.days)
+        # The insights' inputs are read on a second connection that sees the same data,
+        # while the server aggregates the windows on this one.
+        with (
+            run_inputs.sharing_snapshot(conn, database_url) as other,
+            ThreadPoolExecutor(1, thread_name_prefix="epa-read") as pool,
+        ):
+            insight_inputs = pool.submit(run_inputs.read_insight_inputs, other, as_of, insights)
+            features, rows_read = run_inputs.read_window_features(conn, as_of, window.days)
+            previous_scores = runs.current_scores(conn)
+            # The run this one will replace: its next-tier predictions are back-tested below.
+            previous_run = current_run_id(conn)
+            previous_predictions = (
+                runs.predictions(conn, previous_run) if previous_run is not None else None
+            )
+            kpis = run_inputs.read_kpi_inputs(conn, as_of, window.days)
+            inputs = insight_inputs.result()
         conn.rollback()  # end the read transaction; nothing was written
     log.info(
         "window read",

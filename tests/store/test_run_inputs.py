@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import psycopg2
+import psycopg2.errors
 import pytest
 
 from analytics.config import InsightsConfig
@@ -12,8 +14,10 @@ from store.bulk import load
 from store.datasets import DATASETS
 from store.run_inputs import (
     READ_WORK_MEM,
+    begin_read,
     read_insight_inputs,
     read_window_features,
+    sharing_snapshot,
     use_read_memory,
 )
 from tests.helpers import EMPLOYEES
@@ -232,3 +236,33 @@ def test_window_features_do_not_depend_on_the_order_the_task_records_are_stored_
     ]
     assert hours[0] == pytest.approx(0.6)
     pd.testing.assert_frame_equal(features[0], features[1], check_exact=True)
+
+
+def test_a_shared_snapshot_sees_what_the_read_sees_and_nothing_committed_after_it(
+    database_url,
+):
+    """The run reads on two connections at once; both must read the same data, however
+    much is committed meanwhile."""
+
+    def runs_seen(on) -> int:
+        with on.cursor() as cur:
+            cur.execute("SELECT count(*) FROM model_runs")
+            return cur.fetchone()[0]
+
+    reader, writer = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    try:
+        begin_read(reader)
+        before = runs_seen(reader)
+        with sharing_snapshot(reader, database_url) as other:
+            with writer.cursor() as cur:
+                cur.execute("INSERT INTO model_runs (params) VALUES ('{}')")
+            writer.commit()
+            assert runs_seen(other) == runs_seen(reader) == before
+            with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction), other.cursor() as cur:
+                cur.execute("INSERT INTO model_runs (params) VALUES ('{}')")
+        assert other.closed
+        reader.rollback()
+        assert runs_seen(reader) == before + 1
+    finally:
+        reader.close()
+        writer.close()
