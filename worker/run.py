@@ -23,7 +23,7 @@ from analytics.insights import derive_insights
 from store import run_inputs, runs
 from store.department_summaries import record_department_summaries
 from store.queries.runs import current_run_id
-from store.run_profiles import run_profile
+from store.run_profiles import RunProfile, run_profile
 from worker.hold_checks import HoldLimits, hold_reasons
 from worker.progress import Steps
 
@@ -160,11 +160,28 @@ def execute_run(
         conn.close()
 
 
-def _write_scores(conn, run_id: int, scores, clock: Steps) -> dict[str, float]:
-    """The run's scores into their partition, as step "scores"."""
+@dataclass(frozen=True)
+class _ScoresWritten:
+    seconds: dict[str, float]
+    previous_id: int | None  # the current run, which this one would replace
+    profile: RunProfile  # this run's, for the hold checks
+    previous_profile: RunProfile | None
+
+
+def _write_scores(conn, run_id: int, scores, rows_read: int, clock: Steps) -> _ScoresWritten:
+    """Step "scores": the run's scores into their partition, then what is counted from
+    them alone (the department summaries, the profiles the hold checks compare)."""
     with clock.step("scores", total=len(scores)) as writing:
-        return runs.write_run_rows(
+        seconds = runs.write_run_rows(
             conn, run_id, scores=scores, on_rows=lambda table, rows: writing.advance(rows, table)
+        )
+        record_department_summaries(conn, run_id)
+        previous_id = current_run_id(conn)
+        return _ScoresWritten(
+            seconds,
+            previous_id,
+            run_profile(conn, run_id, rows_read),
+            run_profile(conn, previous_id) if previous_id is not None else None,
         )
 
 
@@ -255,11 +272,11 @@ def _train_and_publish(
         },
     )
 
-    # The scores go to the store while the insights are derived: the server parses and
-    # indexes a million rows on one core while this process derives on the other. Nothing
-    # else uses the connection until the write is joined.
+    # The scores go to the store (and are summarised there) while the insights are
+    # derived: the server parses, indexes and counts a million rows on one core while this
+    # process derives on the other. Nothing else uses the connection until it is joined.
     with ThreadPoolExecutor(1, thread_name_prefix="epa-scores") as pool:
-        scores_written = pool.submit(_write_scores, conn, run_id, result.scores, clock)
+        scores_written = pool.submit(_write_scores, conn, run_id, result.scores, rows_read, clock)
         with clock.step("insights"):
             tables = derive_insights(
                 result,
@@ -275,7 +292,7 @@ def _train_and_publish(
                 insights=insights,
             )
             del inputs
-        scores_seconds = scores_written.result()
+        written = scores_written.result()
     log.info(
         "insights derived",
         extra={
@@ -307,7 +324,7 @@ def _train_and_publish(
 
     rows_to_write = sum(len(frame) for frame in tables.values()) + len(audit)
     with clock.step("write", total=rows_to_write) as writing:
-        write_seconds = scores_seconds | runs.write_run_rows(
+        write_seconds = written.seconds | runs.write_run_rows(
             conn,
             run_id,
             scores=None,  # written already
@@ -315,13 +332,8 @@ def _train_and_publish(
             fairness=audit,
             on_rows=lambda table, rows: writing.advance(rows, table),
         )
-        record_department_summaries(conn, run_id)
-        previous_id = current_run_id(conn)
-        reasons = hold_reasons(
-            run_profile(conn, run_id, rows_read),
-            run_profile(conn, previous_id) if previous_id is not None else None,
-            hold_limits,
-        )
+        previous_id = written.previous_id
+        reasons = hold_reasons(written.profile, written.previous_profile, hold_limits)
         status = runs.finish_run(
             conn,
             run_id,
