@@ -25,6 +25,7 @@ from store.department_summaries import record_department_summaries
 from store.queries.runs import current_run_id
 from store.run_profiles import RunProfile, run_profile
 from worker.hold_checks import HoldLimits, hold_reasons
+from worker.memory import release_freed_memory
 from worker.progress import Steps
 
 log = logging.getLogger("epa.worker.run")
@@ -228,6 +229,7 @@ def _train_and_publish(
             kpis = run_inputs.read_kpi_inputs(conn, as_of, window.days)
             inputs = insight_inputs.result()
         conn.rollback()  # end the read transaction; nothing was written
+        release_freed_memory()  # the parsed query results' buffers
     log.info(
         "window read",
         extra={
@@ -261,6 +263,7 @@ def _train_and_publish(
         del previous_predictions
         artifact = io.BytesIO()
         joblib.dump(result.models, artifact, compress=3)
+        release_freed_memory()  # the windows, and what the fit freed
     log.info(
         "models fitted",
         extra={
@@ -292,6 +295,7 @@ def _train_and_publish(
                 insights=insights,
             )
             del inputs
+            release_freed_memory()
         written = scores_written.result()
     log.info(
         "insights derived",
