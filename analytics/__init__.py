@@ -6,7 +6,8 @@ No I/O and no database: everything takes and returns DataFrames, so it is testab
 from analytics.config import AnalysisConfig, InsightsConfig
 from analytics.drift import population_stability_index
 from analytics.errors import AnalysisError
-from analytics.pipeline import SCORE_OUTPUT_COLUMNS, AnalysisResult, analyze, analyze_records
+from analytics.pipeline import SCORE_OUTPUT_COLUMNS, AnalysisResult, analyze
+from analytics.posted import analyze_records
 
 __all__ = [
     "SCORE_OUTPUT_COLUMNS",

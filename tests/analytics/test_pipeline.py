@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analytics import AnalysisError, AnalysisResult, analyze, analyze_records
-from analytics.pipeline import RECORD_OUTPUT_COLUMNS, SCORE_OUTPUT_COLUMNS
+from analytics.pipeline import SCORE_OUTPUT_COLUMNS
+from analytics.posted import RECORD_OUTPUT_COLUMNS
 
 
 def window_features(n: int = 300, new_hires: int = 10, seed: int = 0) -> pd.DataFrame:
