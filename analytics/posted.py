@@ -110,6 +110,13 @@ def analyze_records(
     # No flags: the answer does not carry them.
     scored = score_window(per_employee, config, with_flags=False)
     _, tiers, _, is_anomaly, _ = _tiers_and_anomalies(scored, config)
+    answer = _answer_frame(scored, tiers, is_anomaly)
+    answer["completed_tasks"] = answer["completed_tasks"].astype(np.int64)
+    return answer.loc[:, list(RECORD_OUTPUT_COLUMNS)]
+
+
+def _answer_frame(scored: pd.DataFrame, tiers: np.ndarray, is_anomaly: np.ndarray) -> pd.DataFrame:
+    """The answer's columns for each scored employee, in the order the API gives them."""
     return pd.DataFrame(
         {
             "employee_id": scored["employee_id"],
@@ -119,9 +126,9 @@ def analyze_records(
             "is_anomaly": is_anomaly,
             "completion_rate": scored["completion_rate"],
             "avg_task_hours": scored["avg_task_hours"],
-            "completed_tasks": scored["completed_tasks"].astype(np.int64),
+            "completed_tasks": scored["completed_tasks"],
         }
-    ).loc[:, list(RECORD_OUTPUT_COLUMNS)]
+    )
 
 
 POSTED_SCORECARD = "posted scorecard"
@@ -183,18 +190,7 @@ def _analyze_posted_scorecard(
     scored = part.frame
     tiers = ScorecardTiers(scorecards, config).fit(scored).predict(scored)
     is_anomaly, _ = ScorecardAnomalies(scorecards, config).fit_detect(scored)
-    out = pd.DataFrame(
-        {
-            "employee_id": scored["employee_id"],
-            "name": scored["name"].astype(object).where(scored["name"].notna(), None),
-            "performance_score": scored["score"].round(2),
-            "performance_cluster": tiers,
-            "is_anomaly": is_anomaly,
-            "completion_rate": scored["completion_rate"],
-            "avg_task_hours": scored["avg_task_hours"],
-            "completed_tasks": scored["completed_tasks"],
-        }
-    )
+    out = _answer_frame(scored, tiers, is_anomaly)
     # JSON-ready: no NaN, no pandas NA (a KPI-only scorecard measures no tasks).
     out = out.astype(object).where(out.notna(), None)
     out["kpis"] = kpi_breakdown(scored, scorecards, part.scales)
