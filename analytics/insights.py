@@ -38,9 +38,9 @@ def derive_insights(
 ) -> dict[str, pd.DataFrame]:
     """Every per-run insight table, keyed by table name."""
     scores = result.scores
-    # First: its monthly scoring of the whole population is the largest transient memory
-    # of the insights (about 1.2 GiB at a million employees), and the skill tables (about
-    # as much again) do not exist yet.
+    # First: its monthly scoring of the whole population is the insights' largest
+    # transient memory (it keeps only the compared rows, but scores every month), and the
+    # skill tables (about 1 GiB at a million employees) do not exist yet.
     effectiveness = training_effectiveness(
         monthly_activity,
         scores.loc[:, ["employee_id", "department", "job_title"]],

@@ -125,12 +125,17 @@ def _task_frame(activity: pd.DataFrame, emp_code: np.ndarray) -> pd.DataFrame:
 def _monthly_measures(
     activity: pd.DataFrame,
     emp_code: np.ndarray,
+    months: np.ndarray,
+    span: tuple[int, int],
     peer_groups: np.ndarray | None,
+    keep: np.ndarray,
     config: AnalysisConfig,
 ) -> pd.DataFrame:
-    """(emp, month, score, completion_rate) for months with tasks, `emp` being the
-    employee's code; every month's whole population is scored together, as a run scores
-    its window."""
+    """(emp, month, score, completion_rate) for the months with tasks in `span` (first,
+    last month number) of the employees whose code is True in `keep`, `emp` being the
+    employee's code. Every month's whole population is scored together, as a run scores
+    its window, but only the kept rows are returned: at scale the months hold ten million
+    rows, of which the comparison uses a few hundred thousand."""
     groups = None
     if peer_groups is not None:
         # Grouped as score_window groups them (by the names as text), through integer codes.
@@ -139,16 +144,13 @@ def _monthly_measures(
     completed = activity["tasks_completed"].to_numpy(dtype=np.float64)
     hours = activity["hours_logged"].to_numpy(dtype=np.float64)
     check_task_arrays(total, completed, hours)
-    # Filled in place month by month: at scale the months hold ten million rows. A stable
-    # sort of small month offsets (a radix sort) lists each month's rows in their order.
-    score = np.empty(len(total))
-    completion = np.empty(len(total))
-    months = _month_number(activity["period"])
+    # A stable sort of small month offsets (a radix sort) lists each month's rows in order.
     offset = months - months.min() if len(months) else months
     order = np.argsort(offset.astype(np.int16), kind="stable")
     bounds = np.searchsorted(offset[order], np.arange(offset.max() + 2 if len(offset) else 1))
+    parts = []
     for start, stop in itertools.pairwise(bounds):
-        if start == stop:
+        if start == stop or not span[0] <= months[order[start]] <= span[1]:
             continue
         rows = order[start:stop]
         scored = task_scores(
@@ -158,17 +160,22 @@ def _monthly_measures(
             None if groups is None else groups[rows],
             config,
         )
-        score[rows] = scored["score"]
-        completion[rows] = scored["completion_rate"]
-    worked = total > 0
-    return pd.DataFrame(
-        {
-            "emp": np.asarray(emp_code)[worked],
-            "month": months[worked],
-            "score": score[worked],
-            "completion_rate": completion[worked],
-        }
-    )
+        kept = keep[emp_code[rows]] & (total[rows] > 0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "emp": emp_code[rows][kept],
+                    "month": months[rows][kept],
+                    "score": np.asarray(scored["score"], dtype=np.float64)[kept],
+                    "completion_rate": np.asarray(scored["completion_rate"], np.float64)[kept],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=np.float64) for c in ("emp", "month", *METRICS)}
+        ).astype({"emp": np.int64, "month": np.int64})
+    return pd.concat(parts, ignore_index=True)
 
 
 def _monthly_scorecard_measures(
@@ -302,6 +309,7 @@ def training_effectiveness(
         return empty
 
     # Employees as integer codes from here on: one hash of the ids, not one per step.
+    lo, hi = int(measured["month"].min()) - k, int(measured["month"].max()) + k
     if by_scorecards:
         emp_ids = pd.Index(
             pd.unique(np.concatenate([np.asarray(monthly_activity["employee_id"], dtype=object),
@@ -317,25 +325,23 @@ def training_effectiveness(
             scorecards,
             config,
         )
-        employee_at = title_of.index.get_indexer(emp_ids)
+        measures = measures[(measures["month"] >= lo) & (measures["month"] <= hi)]
+        active = pd.unique(measures["emp"])
     else:
         emp_code, emp_ids = pd.factorize(monthly_activity["employee_id"])
         emp_ids = pd.Index(np.asarray(emp_ids, dtype=object))  # plain, also from a categorical
-        employee_at = title_of.index.get_indexer(emp_ids)
-        peer = config.peer_group
-        peer_groups = None
-        if peer is not None and peer in employees.columns:
-            peer_groups = _by_code(employees[peer], employee_at)
-        measures = _monthly_measures(monthly_activity, emp_code, peer_groups, config)
-    lo, hi = int(measured["month"].min()) - k, int(measured["month"].max()) + k
-    measures = measures[(measures["month"] >= lo) & (measures["month"] <= hi)]
+        # The people with a counted month in range, known before any month is scored, so
+        # that the scoring keeps only the rows the comparison uses.
+        months = _month_number(monthly_activity["period"])
+        counted = (monthly_activity["tasks_total"].to_numpy() > 0) & (months >= lo) & (months <= hi)
+        active = pd.unique(emp_code[counted])
+    employee_at = title_of.index.get_indexer(emp_ids)
     code_title = _by_code(employees["job_title"], employee_at)
 
     # Rows: every participant, and a seeded sample of colleagues per job title in question.
     measured = measured.assign(emp=emp_ids.get_indexer(measured["employee_id"]))
     participants = pd.unique(measured["emp"][measured["emp"] >= 0])
     titles = pd.unique(code_title[participants])
-    active = pd.unique(measures["emp"])
     candidates = pd.DataFrame({"emp": active, "job_title": code_title[active]})
     candidates = candidates[
         candidates["job_title"].isin(titles) & ~candidates["emp"].isin(participants)
@@ -348,6 +354,20 @@ def training_effectiveness(
     row_of_code = np.full(len(emp_ids), -1, dtype=np.int64)
     row_of_code[rows] = np.arange(len(rows))
     row_title, title_names = pd.factorize(code_title[rows])
+    if not by_scorecards:
+        peer = config.peer_group
+        peer_groups = None
+        if peer is not None and peer in employees.columns:
+            peer_groups = _by_code(employees[peer], employee_at)
+        measures = _monthly_measures(
+            monthly_activity,
+            emp_code,
+            months,
+            (lo, hi),
+            peer_groups,
+            row_of_code >= 0,
+            config,
+        )
     n_rows, n_months = len(rows), hi - lo + 1
 
     # Dense row x month matrices; cumulative sums with a leading 0 make any window a subtraction.
